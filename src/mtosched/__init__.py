@@ -1,0 +1,8 @@
+"""mtosched: production scheduling for make-to-order factories on OR-Tools CP-SAT."""
+
+from mtosched.domain import Instance, InstanceError
+from mtosched.expand import ProblemData, expand
+from mtosched.io.loaders import load_instance
+
+__all__ = ["Instance", "InstanceError", "ProblemData", "expand", "load_instance"]
+__version__ = "0.1.0"

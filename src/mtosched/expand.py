@@ -1,0 +1,434 @@
+"""Expansion: customer orders become work orders, operations and material needs.
+
+Everything the model, the heuristic and the writers need is computed here once:
+durations per eligible machine (exact decimal arithmetic, rounded up), routing
+and child-before-parent precedences, integer times, supply profiles, the
+pre-solve supply check and a horizon. Model code then only loops over this data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from mtosched.domain import Instance, Rounding
+from mtosched.domain.tables import RoutingRow
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One way to run an operation: on this machine, taking this long."""
+
+    machine_id: str
+    duration: int
+
+
+@dataclass(frozen=True)
+class MaterialNeed:
+    """Units of a purchased component an operation consumes at its start."""
+
+    component_id: str
+    quantity: Decimal
+
+
+@dataclass
+class Operation:
+    """One routing step of one work order, to be placed on one machine."""
+
+    index: int
+    work_order_id: str
+    order_id: str
+    step: int
+    name: str
+    modes: tuple[Mode, ...]
+    needs: tuple[MaterialNeed, ...] = ()
+    predecessors: tuple[int, ...] = ()
+
+    @property
+    def min_duration(self) -> int:
+        """The shortest duration over eligible machines."""
+        return min(mode.duration for mode in self.modes)
+
+    @property
+    def max_duration(self) -> int:
+        """The longest duration over eligible machines."""
+        return max(mode.duration for mode in self.modes)
+
+    def duration_on(self, machine_id: str) -> int | None:
+        """Duration on ``machine_id``; ``None`` when it is not eligible."""
+        for mode in self.modes:
+            if mode.machine_id == machine_id:
+                return mode.duration
+        return None
+
+
+@dataclass
+class WorkOrder:
+    """A product or subassembly made for one customer order."""
+
+    work_order_id: str
+    parent_id: str | None
+    order_id: str
+    product_id: str
+    quantity: Decimal
+    operations: list[int] = field(default_factory=list)
+    consumer: int | None = None  # the parent's operation that consumes it
+
+
+@dataclass
+class OrderPlan:
+    """A customer order with integer times and its place in the expansion."""
+
+    order_id: str
+    product_id: str
+    quantity: Decimal
+    release: int
+    due: int
+    weight: Decimal
+    customer: str
+    work_orders: list[str]
+    operations: list[int]
+    final_operation: int
+    shortage: str | None = None  # why it can never be supplied, if so
+
+    @property
+    def schedulable(self) -> bool:
+        """False when the pre-solve supply check rules the order out."""
+        return self.shortage is None
+
+
+@dataclass
+class Receipt:
+    """Quantity of a component that becomes available at a time."""
+
+    source: str  # "on_hand", a supply_id, or "lead_time"
+    time: int
+    quantity: Decimal | None  # None: unlimited (a lead-time buy)
+
+
+@dataclass
+class ComponentSupply:
+    """Everything that can cover a purchased component, in arrival order."""
+
+    component_id: str
+    receipts: list[Receipt]
+    lead_time: int | None
+
+    @property
+    def finite_total(self) -> Decimal:
+        """Stock plus every scheduled receipt (lead-time buys excluded)."""
+        return sum(
+            (r.quantity for r in self.receipts if r.quantity is not None), Decimal(0)
+        )
+
+    def available_at(self, time: int) -> Decimal | None:
+        """Cumulative quantity available at ``time``; ``None`` means unlimited."""
+        if self.lead_time is not None and time >= self.lead_time:
+            return None
+        return sum(
+            (
+                r.quantity
+                for r in self.receipts
+                if r.quantity is not None and r.time <= time
+            ),
+            Decimal(0),
+        )
+
+
+@dataclass
+class ProblemData:
+    """The instance expanded into what the scheduler places."""
+
+    instance: Instance
+    orders: dict[str, OrderPlan]
+    work_orders: dict[str, WorkOrder]
+    operations: list[Operation]
+    capacity: dict[str, int]
+    downtime: dict[str, list[tuple[int, int]]]
+    supplies: dict[str, ComponentSupply]
+    horizon: int
+
+    def order_of(self, operation: Operation) -> OrderPlan:
+        """The customer order an operation serves."""
+        return self.orders[operation.order_id]
+
+    def schedulable_orders(self) -> list[OrderPlan]:
+        """Orders that pass the pre-solve supply check."""
+        return [order for order in self.orders.values() if order.schedulable]
+
+    def earliest_starts(self, orders: list[OrderPlan] | None = None) -> list[int]:
+        """A lower bound on each operation's start (release, chains, material).
+
+        Used to tighten variable domains and to order the heuristic's work.
+        """
+        earliest = [0] * len(self.operations)
+        for operation in self.operations:  # predecessors come first by construction
+            bound = self.orders[operation.order_id].release
+            for pred in operation.predecessors:
+                pred_op = self.operations[pred]
+                bound = max(bound, earliest[pred] + pred_op.min_duration)
+            for need in operation.needs:
+                bound = max(bound, self.material_ready(need.component_id, need.quantity))
+            earliest[operation.index] = bound
+        return earliest
+
+    def tails(self) -> list[int]:
+        """Minimum time from each operation's start to its order's completion."""
+        tail = [0] * len(self.operations)
+        successors: dict[int, list[int]] = defaultdict(list)
+        for operation in self.operations:
+            for pred in operation.predecessors:
+                successors[pred].append(operation.index)
+        for operation in reversed(self.operations):
+            after = max((tail[s] for s in successors[operation.index]), default=0)
+            tail[operation.index] = operation.min_duration + after
+        return tail
+
+    def material_ready(self, component_id: str, quantity: Decimal) -> int:
+        """Earliest time at which ``quantity`` could be available (alone)."""
+        supply = self.supplies.get(component_id)
+        if supply is None:
+            return 0
+        total = Decimal(0)
+        for receipt in supply.receipts:
+            if receipt.quantity is None:
+                return receipt.time
+            total += receipt.quantity
+            if total >= quantity:
+                return receipt.time
+        return supply.lead_time if supply.lead_time is not None else 0
+
+
+def operation_duration(row: RoutingRow, quantity: Decimal) -> int:
+    """``setup_time + run_time * quantity``, exact, rounded up to a whole unit."""
+    return math.ceil(Fraction(row.setup_time) + Fraction(row.run_time) * Fraction(quantity))
+
+
+def format_quantity(quantity: Decimal | Fraction | int) -> str:
+    """A quantity as a planner writes it: ``2``, ``0.75``, never ``2.000``."""
+    if isinstance(quantity, Fraction):
+        if quantity.denominator == 1:
+            return str(quantity.numerator)
+        quantity = Decimal(quantity.numerator) / Decimal(quantity.denominator)
+    value = Decimal(quantity)
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+class _Expander:
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        self.routing: dict[str, dict[int, list[RoutingRow]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        for row in instance.routings:
+            self.routing[row.product_id][row.step].append(row)
+        self.bom = defaultdict(list)
+        for line in instance.bom:
+            self.bom[line.product_id].append(line)
+        self.operations: list[Operation] = []
+        self.work_orders: dict[str, WorkOrder] = {}
+
+    def work_order(
+        self,
+        work_order_id: str,
+        product_id: str,
+        quantity: Decimal,
+        order_id: str,
+        parent_id: str | None,
+    ) -> WorkOrder:
+        """Expand one work order and, depth first, its children.
+
+        Children are created before the parent's operations so that every
+        operation's predecessors have smaller indices (a topological order).
+        """
+        work_order = WorkOrder(work_order_id, parent_id, order_id, product_id, quantity)
+        self.work_orders[work_order_id] = work_order
+        steps = sorted(self.routing[product_id])
+        first_step = steps[0]
+        child_last_ops: dict[int, list[int]] = defaultdict(list)
+        needs: dict[int, list[MaterialNeed]] = defaultdict(list)
+        children: list[WorkOrder] = []
+        for line in self.bom[product_id]:
+            step = line.step if line.step is not None else first_step
+            need = quantity * line.quantity
+            if line.component_id in self.routing:
+                child = self.work_order(
+                    f"{work_order_id}/{line.component_id}",
+                    line.component_id,
+                    need,
+                    order_id,
+                    work_order_id,
+                )
+                child_last_ops[step].append(child.operations[-1])
+                children.append(child)
+            else:
+                needs[step].append(MaterialNeed(line.component_id, need))
+        previous: int | None = None
+        consumer_of_step: dict[int, int] = {}
+        for step in steps:
+            rows = self.routing[product_id][step]
+            modes = tuple(
+                Mode(row.machine_id, operation_duration(row, quantity)) for row in rows
+            )
+            name = next((row.operation for row in rows if row.operation), f"step {step}")
+            predecessors = ([] if previous is None else [previous]) + child_last_ops[step]
+            operation = Operation(
+                index=len(self.operations),
+                work_order_id=work_order_id,
+                order_id=order_id,
+                step=step,
+                name=name,
+                modes=modes,
+                needs=tuple(needs[step]),
+                predecessors=tuple(predecessors),
+            )
+            self.operations.append(operation)
+            work_order.operations.append(operation.index)
+            consumer_of_step[step] = operation.index
+            previous = operation.index
+        for line, child in zip(
+            [b for b in self.bom[product_id] if b.component_id in self.routing],
+            children,
+            strict=True,
+        ):
+            step = line.step if line.step is not None else first_step
+            child.consumer = consumer_of_step[step]
+        return work_order
+
+
+def expand(instance: Instance) -> ProblemData:
+    """Expand a validated instance into work orders, operations and supplies."""
+    expander = _Expander(instance)
+    orders: dict[str, OrderPlan] = {}
+    for order in instance.orders:
+        first_operation = len(expander.operations)
+        first_work_order = len(expander.work_orders)
+        top = expander.work_order(
+            order.order_id, order.product_id, order.quantity, order.order_id, None
+        )
+        orders[order.order_id] = OrderPlan(
+            order_id=order.order_id,
+            product_id=order.product_id,
+            quantity=order.quantity,
+            release=max(0, instance.time(order.release, Rounding.up)),
+            due=instance.time(order.due, Rounding.down),
+            weight=order.weight,
+            customer=order.customer,
+            work_orders=list(expander.work_orders)[first_work_order:],
+            operations=list(range(first_operation, len(expander.operations))),
+            final_operation=top.operations[-1],
+        )
+    supplies = _supplies(instance)
+    _check_supply(orders, expander.operations, supplies)
+    capacity = {machine.machine_id: machine.capacity for machine in instance.machines}
+    downtime = _downtime(instance)
+    data = ProblemData(
+        instance=instance,
+        orders=orders,
+        work_orders=expander.work_orders,
+        operations=expander.operations,
+        capacity=capacity,
+        downtime=downtime,
+        supplies=supplies,
+        horizon=0,
+    )
+    data.horizon = _horizon(data)
+    return data
+
+
+def _supplies(instance: Instance) -> dict[str, ComponentSupply]:
+    """Stock, scheduled receipts and lead-time buys for each purchased component."""
+    made = instance.made_items()
+    purchased = {c.component_id for c in instance.components}
+    purchased |= {b.component_id for b in instance.bom if b.component_id not in made}
+    purchased |= {s.component_id for s in instance.supplies}
+    result: dict[str, ComponentSupply] = {}
+    components = {c.component_id: c for c in instance.components}
+    for component_id in sorted(purchased):
+        receipts: list[Receipt] = []
+        component = components.get(component_id)
+        if component is not None and component.on_hand > 0:
+            receipts.append(Receipt("on_hand", 0, component.on_hand))
+        for supply in instance.supplies:
+            if supply.component_id == component_id:
+                arrival = max(0, instance.time(supply.arrival, Rounding.up))
+                receipts.append(Receipt(str(supply.supply_id), arrival, supply.quantity))
+        lead_time = None
+        if component is not None and component.lead_time is not None:
+            lead_time = instance.time(component.lead_time, Rounding.up)
+            receipts.append(Receipt("lead_time", lead_time, None))
+        receipts.sort(key=lambda r: (r.time, r.quantity is None))
+        result[component_id] = ComponentSupply(component_id, receipts, lead_time)
+    return result
+
+
+def _check_supply(
+    orders: dict[str, OrderPlan],
+    operations: list[Operation],
+    supplies: dict[str, ComponentSupply],
+) -> None:
+    """Mark orders whose needs exceed everything that will ever arrive."""
+    for order in orders.values():
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for index in order.operations:
+            for need in operations[index].needs:
+                totals[need.component_id] += need.quantity
+        reasons = []
+        for component_id, need in sorted(totals.items()):
+            supply = supplies[component_id]
+            if supply.lead_time is not None:
+                continue
+            if need > supply.finite_total:
+                reasons.append(
+                    f"short of {component_id}: needs {format_quantity(need)}, "
+                    f"at most {format_quantity(supply.finite_total)} available"
+                )
+        if reasons:
+            order.shortage = "; ".join(reasons)
+
+
+def _downtime(instance: Instance) -> dict[str, list[tuple[int, int]]]:
+    """Downtime windows in whole units, widened, merged and clipped at t = 0."""
+    windows: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for window in instance.downtime:
+        start = max(0, instance.time(window.start, Rounding.down))
+        end = instance.time(window.end, Rounding.up)
+        if end > start:
+            windows[window.machine_id].append((start, end))
+    merged: dict[str, list[tuple[int, int]]] = {}
+    for machine_id, spans in windows.items():
+        spans.sort()
+        out: list[tuple[int, int]] = []
+        for start, end in spans:
+            if out and start <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], end))
+            else:
+                out.append((start, end))
+        merged[machine_id] = out
+    return merged
+
+
+def _horizon(data: ProblemData) -> int:
+    """An end time that some optimal schedule respects, derived from the data.
+
+    From the moment everything is released and every receipt has arrived, a
+    schedule without needless idle time always has an operation running or a
+    machine down, so it ends by that moment plus all work and all downtime.
+    """
+    orders = data.schedulable_orders()
+    ready = max((order.release for order in orders), default=0)
+    for supply in data.supplies.values():
+        for receipt in supply.receipts:
+            ready = max(ready, receipt.time)
+    work = sum(
+        data.operations[index].max_duration
+        for order in orders
+        for index in order.operations
+    )
+    down = sum(end - max(start, 0) for spans in data.downtime.values() for start, end in spans)
+    return ready + work + down + 1
