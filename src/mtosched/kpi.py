@@ -1,0 +1,55 @@
+"""Per-order results and objective values derived from a schedule.
+
+Used by ``solve`` to report what it found; the checker recomputes the same
+figures on its own from the instance, and tests compare the two.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from mtosched.expand import ProblemData
+from mtosched.solution import Objective, OrderResult, Solution
+
+
+def order_results(data: ProblemData, solution: Solution) -> list[OrderResult]:
+    """Completion (end of the top-level work order's last operation) per order."""
+    placed = solution.by_key()
+    results = []
+    for order in data.orders.values():
+        final = data.operations[order.final_operation]
+        scheduled = placed.get((final.work_order_id, final.step))
+        reason = solution.unschedulable.get(order.order_id, "")
+        status = "scheduled" if scheduled is not None and not reason else "unschedulable"
+        results.append(
+            OrderResult(
+                order_id=order.order_id,
+                product_id=order.product_id,
+                quantity=order.quantity,
+                release=order.release,
+                due=order.due,
+                weight=order.weight,
+                completion=scheduled.end if status == "scheduled" and scheduled else None,
+                status=status,
+                reason=reason,
+            )
+        )
+    return results
+
+
+def objective_value(
+    objective: Objective, orders: list[OrderResult], solution: Solution
+) -> Decimal:
+    """The value of one objective over the scheduled orders, exactly."""
+    done = [o for o in orders if o.completion is not None]
+    if objective is Objective.weighted_tardiness:
+        return sum((o.weight * (o.tardiness or 0) for o in done), Decimal(0))
+    if objective is Objective.late_orders:
+        return sum((o.weight for o in done if o.late), Decimal(0))
+    if objective is Objective.max_lateness:
+        return Decimal(max((o.lateness or 0 for o in done), default=0))
+    if objective is Objective.makespan:
+        return Decimal(max((op.end for op in solution.operations), default=0))
+    if objective is Objective.flow_time:
+        return Decimal(sum((o.completion or 0) - o.release for o in done))
+    raise ValueError(objective)
