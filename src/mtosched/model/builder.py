@@ -1,0 +1,76 @@
+"""Builds the CP-SAT model of a problem, one constraint family at a time.
+
+The order of the calls below is fixed: variables first (with domains from the
+prepared data), then precedence, machine capacity and material. Objectives are
+added by the solve driver, stage by stage.
+"""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from mtosched.expand import OrderPlan, ProblemData
+from mtosched.model.machine_capacity import add_machine_capacity_constraints
+from mtosched.model.material import add_material_constraints
+from mtosched.model.objectives import ObjectiveTerm, objective_term
+from mtosched.model.precedence import add_precedence_constraints
+from mtosched.model.variables import OperationVars, OrderVars, add_operation_vars
+from mtosched.solution import Objective, ScheduledOperation, Solution
+
+
+class ScheduleModel:
+    """The CP-SAT model for a fixed set of orders, with its variables."""
+
+    def __init__(self, data: ProblemData, orders: list[OrderPlan]) -> None:
+        self.data = data
+        self.model = cp_model.CpModel()
+        members = sorted(i for order in orders for i in order.operations)
+        operations = [data.operations[i] for i in members]
+        earliest = data.earliest_starts()
+        tails = data.tails()
+        # 1. variables: start/end per operation, an optional interval per machine
+        self.operations: dict[int, OperationVars] = add_operation_vars(
+            self.model, data, operations, earliest, tails
+        )
+        # 2. routing order and child work orders before their consuming step
+        add_precedence_constraints(self.model, self.operations)
+        # 3. machine capacity (no-overlap / cumulative) and downtime
+        add_machine_capacity_constraints(self.model, data, self.operations)
+        # 4. material: consumption never ahead of stock + receipts
+        add_material_constraints(self.model, data, self.operations)
+        self.orders = [
+            OrderVars(order, self.operations[order.final_operation].end)
+            for order in orders
+        ]
+        self._terms: dict[Objective, ObjectiveTerm] = {}
+
+    def term(self, objective: Objective) -> ObjectiveTerm:
+        """The (cached) expression of an objective."""
+        if objective not in self._terms:
+            self._terms[objective] = objective_term(
+                self.model, objective, self.orders, self.operations
+            )
+        return self._terms[objective]
+
+    def total_completion(self) -> cp_model.LinearExprT:
+        """Sum of all operation ends: the compactness tie-break."""
+        return sum(v.end for v in self.operations.values())
+
+    def hint(self, solution: Solution) -> None:
+        """Replace hints with a complete schedule."""
+        self.model.clear_hints()
+        placed = solution.by_key()
+        for vars_ in self.operations.values():
+            op = vars_.operation
+            found = placed.get((op.work_order_id, op.step))
+            if found is not None:
+                vars_.hint(self.model, found)
+
+    def extract(
+        self, solver: cp_model.CpSolver, unschedulable: dict[str, str]
+    ) -> Solution:
+        """The schedule in the solver's current solution."""
+        placed: list[ScheduledOperation] = [
+            vars_.extract(solver) for vars_ in self.operations.values()
+        ]
+        return Solution(placed, dict(unschedulable))

@@ -1,0 +1,94 @@
+"""The material rule: nothing consumes a component before it has arrived.
+
+For each purchased component the cumulative supply is a step function known in
+advance (stock at 0, each receipt at its arrival, unlimited from the lead time
+on). Cumulative consumption only grows, so the rule holds at every moment iff
+it holds just before each supply step: for every step time ``b``, the
+operations that start before ``b`` consume at most what arrived before ``b``.
+
+That gives one knapsack-like constraint per (component, supply step) over
+literals ``x[i, b] = start_i < b``. It grows with operations × receipts, not
+with pairs of operations as a general reservoir constraint does, which keeps
+models with thousands of consumers of one component small.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from ortools.sat.python import cp_model
+
+from mtosched.expand import ComponentSupply, ProblemData
+from mtosched.model.variables import OperationVars
+
+
+def integer_scale(values: list[Decimal]) -> int:
+    """The power of ten that turns every value into an integer."""
+    digits = 0
+    for value in values:
+        exponent = value.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and exponent < 0:
+            digits = max(digits, -exponent)
+    return 10**digits
+
+
+def supply_steps(supply: ComponentSupply) -> list[tuple[int, Decimal]]:
+    """(step time b, quantity arrived strictly before b) for each binding step.
+
+    Steps at or after the lead time are dropped: from then on supply is unlimited.
+    """
+    steps: list[tuple[int, Decimal]] = []
+    arrived = Decimal(0)
+    for receipt in supply.receipts:
+        if receipt.time > 0 and (not steps or steps[-1][0] != receipt.time):
+            steps.append((receipt.time, arrived))
+        if receipt.quantity is None:
+            break
+        arrived += receipt.quantity
+    return steps
+
+
+def add_material_constraints(
+    model: cp_model.CpModel,
+    data: ProblemData,
+    operations: dict[int, OperationVars],
+) -> None:
+    """Cumulative consumption before each supply step <= supply before it."""
+    consumers: dict[str, list[tuple[OperationVars, Decimal]]] = defaultdict(list)
+    for vars_ in operations.values():
+        for need in vars_.operation.needs:
+            consumers[need.component_id].append((vars_, need.quantity))
+    for component_id, uses in consumers.items():
+        supply = data.supplies[component_id]
+        demand = sum((quantity for _, quantity in uses), Decimal(0))
+        steps = [(b, cap) for b, cap in supply_steps(supply) if cap < demand]
+        if not steps:
+            continue
+        scale = integer_scale([q for _, q in uses] + [cap for _, cap in steps])
+        previous: dict[int, cp_model.IntVar] = {}
+        for b, cap in steps:
+            terms = []
+            constant = 0
+            for vars_, quantity in uses:
+                amount = int(quantity * scale)
+                low, high = _bounds(vars_.start)
+                if low >= b:
+                    continue
+                if high < b:
+                    constant += amount
+                    continue
+                before = model.new_bool_var(f"{component_id}_op{vars_.operation.index}_lt{b}")
+                model.add(vars_.start >= b).only_enforce_if(~before)
+                model.add(vars_.start <= b - 1).only_enforce_if(before)
+                earlier = previous.get(vars_.operation.index)
+                if earlier is not None:
+                    model.add_implication(earlier, before)
+                previous[vars_.operation.index] = before
+                terms.append(amount * before)
+            model.add(sum(terms) + constant <= int(cap * scale))
+
+
+def _bounds(variable: cp_model.IntVar) -> tuple[int, int]:
+    domain = variable.proto.domain
+    return domain[0], domain[-1]

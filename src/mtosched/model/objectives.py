@@ -1,0 +1,90 @@
+"""Objective expressions over order completions.
+
+Every objective is regular (it never improves when an order finishes later),
+which is what lets the heuristic's left-shifted schedules and the compaction
+pass stay optimal-preserving. Decimal weights are scaled to integers; each
+expression comes with the divisor that turns its value back into real units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from mtosched.model.material import integer_scale
+from mtosched.model.variables import OperationVars, OrderVars
+from mtosched.solution import Objective
+
+
+@dataclass
+class ObjectiveTerm:
+    """A linear expression to minimise and the divisor back to real units."""
+
+    objective: Objective
+    expression: cp_model.LinearExprT
+    scale: int
+
+
+def _bounds(variable: cp_model.IntVar) -> tuple[int, int]:
+    domain = variable.proto.domain
+    return domain[0], domain[-1]
+
+
+def tardiness_var(model: cp_model.CpModel, vars_: OrderVars) -> cp_model.IntVar:
+    """max(0, completion - due), created once per order."""
+    if vars_.tardiness is None:
+        low, high = _bounds(vars_.completion)
+        due = vars_.order.due
+        vars_.tardiness = model.new_int_var(
+            max(0, low - due), max(0, high - due), f"tardy_{vars_.order.order_id}"
+        )
+        model.add(vars_.tardiness >= vars_.completion - due)
+    return vars_.tardiness
+
+
+def late_literal(model: cp_model.CpModel, vars_: OrderVars) -> cp_model.IntVar:
+    """True when completion > due, created once per order."""
+    if vars_.late is None:
+        vars_.late = model.new_bool_var(f"late_{vars_.order.order_id}")
+        model.add(vars_.completion <= vars_.order.due).only_enforce_if(~vars_.late)
+        if _bounds(vars_.completion)[0] > vars_.order.due:
+            model.add(vars_.late == 1)
+    return vars_.late
+
+
+def objective_term(
+    model: cp_model.CpModel,
+    objective: Objective,
+    orders: list[OrderVars],
+    operations: dict[int, OperationVars],
+) -> ObjectiveTerm:
+    """Build (or reuse) the variables of ``objective`` and its expression."""
+    if objective in (Objective.weighted_tardiness, Objective.late_orders):
+        scale = integer_scale([o.order.weight for o in orders])
+        weights = [int(o.order.weight * scale) for o in orders]
+        if objective is Objective.weighted_tardiness:
+            terms = [w * tardiness_var(model, o) for w, o in zip(weights, orders, strict=True)]
+        else:
+            terms = [w * late_literal(model, o) for w, o in zip(weights, orders, strict=True)]
+        return ObjectiveTerm(objective, sum(terms), scale)
+    if objective is Objective.max_lateness:
+        lows = [_bounds(o.completion)[0] - o.order.due for o in orders]
+        highs = [_bounds(o.completion)[1] - o.order.due for o in orders]
+        worst = model.new_int_var(max(lows, default=0), max(highs, default=0), "max_lateness")
+        for o in orders:
+            model.add(worst >= o.completion - o.order.due)
+        return ObjectiveTerm(objective, worst, 1)
+    if objective is Objective.makespan:
+        ends = [v.end for v in operations.values()]
+        low = max((_bounds(e)[0] for e in ends), default=0)
+        high = max((_bounds(e)[1] for e in ends), default=0)
+        makespan = model.new_int_var(low, high, "makespan")
+        for o in orders:  # every operation precedes its order's final operation
+            model.add(makespan >= o.completion)
+        return ObjectiveTerm(objective, makespan, 1)
+    if objective is Objective.flow_time:
+        return ObjectiveTerm(
+            objective, sum(o.completion - o.order.release for o in orders), 1
+        )
+    raise ValueError(f"unknown objective {objective}")

@@ -1,0 +1,102 @@
+"""Which orders to leave out when stock and supplies cannot cover them all.
+
+Leaving an order out costs more than any lateness, so this is decided first
+and on its own: with every receipt eventually arrived, any set of orders whose
+total needs fit the total supply can be scheduled (later, if need be). The
+choice is a multi-dimensional knapsack: keep the orders of most total weight,
+ties broken towards leaving fewer orders out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from ortools.sat.python import cp_model
+
+from mtosched.expand import ProblemData, format_quantity
+from mtosched.model.material import integer_scale
+
+
+def order_needs(data: ProblemData, order_id: str) -> dict[str, Decimal]:
+    """Total quantity of each purchased component an order consumes."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for index in data.orders[order_id].operations:
+        for need in data.operations[index].needs:
+            totals[need.component_id] += need.quantity
+    return dict(totals)
+
+
+def select_orders(data: ProblemData, time_limit: float = 10.0, seed: int = 0) -> dict[str, str]:
+    """Orders to leave out (order_id -> reason) so that the rest can be supplied."""
+    candidates = [o.order_id for o in data.schedulable_orders()]
+    needs = {order_id: order_needs(data, order_id) for order_id in candidates}
+    short: dict[str, Decimal] = {}
+    for component_id, supply in data.supplies.items():
+        if supply.lead_time is not None:
+            continue
+        demand = sum((n.get(component_id, Decimal(0)) for n in needs.values()), Decimal(0))
+        if demand > supply.finite_total:
+            short[component_id] = supply.finite_total
+    if not short:
+        return {}
+    involved = [o for o in candidates if any(c in needs[o] for c in short)]
+    kept = _solve_knapsack(data, involved, needs, short, time_limit, seed)
+    left_out = {}
+    for order_id in involved:
+        if order_id in kept:
+            continue
+        reasons = []
+        for component_id, total in short.items():
+            need = needs[order_id].get(component_id)
+            if need is None:
+                continue
+            taken = sum(
+                (needs[k].get(component_id, Decimal(0)) for k in kept), Decimal(0)
+            )
+            if taken + need > total:
+                reasons.append(
+                    f"short of {component_id}: needs {format_quantity(need)}, "
+                    f"{format_quantity(total - taken)} left after orders of more "
+                    f"total weight (of {format_quantity(total)} available)"
+                )
+        left_out[order_id] = "; ".join(reasons)
+    return left_out
+
+
+def _solve_knapsack(
+    data: ProblemData,
+    involved: list[str],
+    needs: dict[str, dict[str, Decimal]],
+    short: dict[str, Decimal],
+    time_limit: float,
+    seed: int,
+) -> set[str]:
+    model = cp_model.CpModel()
+    keep = {order_id: model.new_bool_var(f"keep_{order_id}") for order_id in involved}
+    for component_id, total in short.items():
+        users = [o for o in involved if component_id in needs[o]]
+        scale = integer_scale([needs[o][component_id] for o in users] + [total])
+        model.add(
+            sum(int(needs[o][component_id] * scale) * keep[o] for o in users)
+            <= int(total * scale)
+        )
+    weights = [data.orders[o].weight for o in involved]
+    scale = integer_scale(weights)
+    tie = len(involved) + 1  # any weight difference beats any count difference
+    model.minimize(
+        sum(
+            (int(data.orders[o].weight * scale) * tie + 1) * (1 - keep[o])
+            for o in involved
+        )
+    )
+    for order_id in involved:
+        model.add_hint(keep[order_id], False)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return set()
+    return {o for o in involved if solver.boolean_value(keep[o])}

@@ -1,0 +1,115 @@
+"""Variable containers: one per operation and one per order.
+
+Keeping variables in small typed containers (not loose dicts) lets each
+constraint module say what it uses, and gives one place for hints and
+extraction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from mtosched.expand import Operation, OrderPlan, ProblemData
+from mtosched.solution import ScheduledOperation
+
+
+@dataclass
+class ModeVars:
+    """The operation on one eligible machine: a presence literal and an interval."""
+
+    machine_id: str
+    duration: int
+    present: cp_model.IntVar | int  # the constant 1 when the machine is the only one
+    interval: cp_model.IntervalVar
+
+
+@dataclass
+class OperationVars:
+    """Start, end and the chosen machine of one operation."""
+
+    operation: Operation
+    start: cp_model.IntVar
+    end: cp_model.IntVar
+    modes: list[ModeVars] = field(default_factory=list)
+
+    def hint(self, model: cp_model.CpModel, placed: ScheduledOperation) -> None:
+        """Hint a known placement (a complete hint lets CP-SAT start from it)."""
+        model.add_hint(self.start, placed.start)
+        model.add_hint(self.end, placed.end)
+        for mode in self.modes:
+            if not isinstance(mode.present, int):
+                model.add_hint(mode.present, mode.machine_id == placed.machine_id)
+
+    def extract(self, solver: cp_model.CpSolver) -> ScheduledOperation:
+        """Read the placement from a solved model."""
+        machine = next(
+            m.machine_id
+            for m in self.modes
+            if isinstance(m.present, int) or solver.boolean_value(m.present)
+        )
+        return ScheduledOperation(
+            work_order_id=self.operation.work_order_id,
+            step=self.operation.step,
+            machine_id=machine,
+            start=solver.value(self.start),
+            end=solver.value(self.end),
+        )
+
+
+@dataclass
+class OrderVars:
+    """Completion-based figures of one order."""
+
+    order: OrderPlan
+    completion: cp_model.IntVar
+    tardiness: cp_model.IntVar | None = None
+    late: cp_model.IntVar | None = None
+
+
+def add_operation_vars(
+    model: cp_model.CpModel,
+    data: ProblemData,
+    operations: list[Operation],
+    earliest: list[int],
+    tails: list[int],
+) -> dict[int, OperationVars]:
+    """Create start/end and one optional interval per eligible machine.
+
+    Domains are tight: an operation cannot start before its release, its
+    predecessors' minimum durations and its material's first availability,
+    and must leave room for the rest of its order before the horizon.
+    """
+    result: dict[int, OperationVars] = {}
+    for operation in operations:
+        index = operation.index
+        low = earliest[index]
+        high = max(low, data.horizon - tails[index])
+        start = model.new_int_var(low, high, f"start_{index}")
+        end = model.new_int_var(
+            low + operation.min_duration,
+            high + operation.max_duration,
+            f"end_{index}",
+        )
+        vars_ = OperationVars(operation, start, end)
+        single = len(operation.modes) == 1
+        for mode in operation.modes:
+            name = f"op{index}_{mode.machine_id}"
+            if single:
+                interval = model.new_fixed_size_interval_var(start, mode.duration, name)
+                model.add(end == start + mode.duration)
+                vars_.modes.append(ModeVars(mode.machine_id, mode.duration, 1, interval))
+                continue
+            present = model.new_bool_var(f"on_{name}")
+            interval = model.new_optional_fixed_size_interval_var(
+                start, mode.duration, present, name
+            )
+            model.add(end == start + mode.duration).only_enforce_if(present)
+            vars_.modes.append(
+                ModeVars(mode.machine_id, mode.duration, present, interval)
+            )
+        if not single:
+            model.add_exactly_one(m.present for m in vars_.modes)  # type: ignore[misc]
+        result[index] = vars_
+    return result

@@ -1,0 +1,340 @@
+"""The solve driver: order selection, warm start, staged CP-SAT search.
+
+``solve`` never leaves the caller without a schedule when one can be built:
+the constructive heuristic's schedule is the incumbent from the start, CP-SAT
+starts from it as a complete hint, and any better schedule CP-SAT finds
+replaces it. Lexicographic objectives are solved in stages, each fixing the
+previous stage's best value. Every returned schedule is left-shifted.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from mtosched.compaction import left_shift
+from mtosched.domain import Instance
+from mtosched.expand import ProblemData, expand
+from mtosched.kpi import objective_value, order_results
+from mtosched.model.params import SolverParams
+from mtosched.pegging import allocate
+from mtosched.solution import Objective, Result, Solution, SolveStatus
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot of the search, sent to the progress callback."""
+
+    stage: str  # "heuristic", the objective's name, or "tie_break"
+    elapsed: float
+    objective: Decimal | None
+    bound: Decimal | None
+
+    @property
+    def gap(self) -> float | None:
+        """(objective − bound) / max(|objective|, 1), when both are known."""
+        if self.objective is None or self.bound is None:
+            return None
+        value = float(self.objective)
+        return (value - float(self.bound)) / max(abs(value), 1.0)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def _objectives(objective: Objective | str | Sequence[Objective | str]) -> list[Objective]:
+    if isinstance(objective, Objective):
+        return [objective]
+    if isinstance(objective, str):
+        return Objective.parse_list(objective)
+    return [o if isinstance(o, Objective) else Objective.parse(o) for o in objective]
+
+
+def lexicographic_values(
+    data: ProblemData, solution: Solution, objectives: list[Objective]
+) -> tuple[Decimal, ...]:
+    """The objective values of a schedule, in stage order (for comparisons)."""
+    orders = order_results(data, solution)
+    return tuple(objective_value(o, orders, solution) for o in objectives)
+
+
+class _Interrupt:
+    """Turns SIGINT into "stop searching and return the best schedule so far"."""
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.solver = None
+        self._previous = None
+
+    def __enter__(self) -> _Interrupt:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.requested.set()
+        if self.solver is not None:
+            self.solver.stop_search()
+
+
+def solve(
+    instance: Instance | ProblemData,
+    params: SolverParams | None = None,
+    objective: Objective | str | Sequence[Objective | str] = Objective.weighted_tardiness,
+    progress: ProgressCallback | None = None,
+) -> Result:
+    """Schedule every order that can be supplied, minimising ``objective``.
+
+    ``objective`` may be a lexicographic list (``"late-orders,weighted-tardiness"``).
+    Returns a :class:`Result`; it never raises for a valid instance.
+    """
+    started = time.perf_counter()
+    params = params or SolverParams()
+    objectives = _objectives(objective)
+    data = instance if isinstance(instance, ProblemData) else expand(instance)
+    with _Interrupt() as interrupt:
+        return _Driver(data, params, objectives, progress, started, interrupt).run()
+
+
+class _Driver:
+    def __init__(
+        self,
+        data: ProblemData,
+        params: SolverParams,
+        objectives: list[Objective],
+        progress: ProgressCallback | None,
+        started: float,
+        interrupt: _Interrupt,
+    ) -> None:
+        self.data = data
+        self.params = params
+        self.objectives = objectives
+        self.progress = progress
+        self.started = started
+        self.interrupt = interrupt
+        self.log: list[str] = []
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def remaining(self) -> float:
+        return max(0.0, self.params.time_limit - self.elapsed())
+
+    def report(self, stage: str, value: Decimal | None, bound: Decimal | None) -> None:
+        if self.progress is not None:
+            self.progress(Progress(stage, self.elapsed(), value, bound))
+
+    def run(self) -> Result:
+        from mtosched.heuristic import best_construction
+        from mtosched.model.order_selection import select_orders
+
+        data = self.data
+        unschedulable = {
+            o.order_id: str(o.shortage) for o in data.orders.values() if not o.schedulable
+        }
+        left_out = select_orders(data, time_limit=max(1.0, self.remaining() / 4), seed=self.params.seed)
+        unschedulable.update(left_out)
+        included = [o for o in data.orders.values() if o.order_id not in unschedulable]
+        self.log.append(
+            f"{len(included)} orders to schedule, {len(unschedulable)} left out"
+        )
+        incumbent: Solution | None = None
+        try:
+            incumbent = best_construction(
+                data,
+                self.objectives[0],
+                excluded=unschedulable,
+                time_budget=min(self.params.heuristic_time, self.remaining() / 3),
+            )
+            incumbent = left_shift(data, incumbent)
+            value = lexicographic_values(data, incumbent, self.objectives)[0]
+            self.report("heuristic", value, None)
+            self.log.append(f"heuristic: {self.objectives[0].value} = {value}")
+        except Exception as error:  # the search below may still find a schedule
+            self.log.append(f"heuristic failed: {error}")
+        if not included:
+            solution = incumbent or Solution([], unschedulable)
+            return self.result(SolveStatus.optimal, solution, [Decimal(0)] * len(self.objectives), Decimal(0))
+        return self.search(included, unschedulable, incumbent)
+
+    def search(self, included, unschedulable, incumbent):  # noqa: ANN001, ANN201
+        from ortools.sat.python import cp_model
+
+        from mtosched.model.builder import ScheduleModel
+
+        data = self.data
+        built = ScheduleModel(data, included)
+        self.log.append(
+            f"model: {len(built.operations)} operations, built at {self.elapsed():.2f}s"
+        )
+        statuses: list[str] = []
+        bound: Decimal | None = None
+        stage_values: list[Decimal | None] = []
+        stages: list[Objective | None] = list(self.objectives)
+        if self.params.tie_break:
+            stages.append(None)
+        for position, objective in enumerate(stages):
+            if self.interrupt.requested.is_set() or self.remaining() <= 0.05:
+                statuses.append("unknown")
+                break
+            tie_break = objective is None
+            if tie_break and not all(s == "optimal" for s in statuses):
+                break
+            if tie_break:
+                expression, scale = built.total_completion(), 1
+                budget = self.remaining()
+            else:
+                term = built.term(objective)
+                expression, scale = term.expression, term.scale
+                left = len([s for s in stages[position:] if s is not None])
+                budget = self.remaining() * (0.85 if self.params.tie_break else 1.0) / left
+            built.model.minimize(expression)
+            if incumbent is not None:
+                built.hint(incumbent)
+            solver = self.solver(budget)
+            stage_name = "tie_break" if tie_break else objective.value
+            callback = _Callback(self, stage_name, scale)
+            self.interrupt.solver = solver
+            status = _solve_in_thread(solver, built.model, callback)
+            self.interrupt.solver = None
+            found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            if status == cp_model.INFEASIBLE:
+                if incumbent is None:
+                    return self.result(SolveStatus.infeasible, None, [], None)
+                statuses.append("unknown")  # cannot happen with a valid hint
+                break
+            if status == cp_model.MODEL_INVALID:
+                self.log.append("CP-SAT rejected the model: " + solver.response_stats())
+                statuses.append("unknown")
+                break
+            if found:
+                candidate = built.extract(solver, unschedulable)
+                incumbent = self.better(incumbent, candidate)
+            stage_bound = _to_units(solver.best_objective_bound, scale)
+            if not tie_break:
+                if position == 0 and stage_bound is not None:
+                    bound = stage_bound
+                statuses.append("optimal" if status == cp_model.OPTIMAL else "feasible")
+            self.log.append(
+                f"stage {stage_name}: {solver.status_name(status)} in {solver.wall_time:.2f}s"
+            )
+            if incumbent is None:
+                statuses.append("unknown")
+                break
+            if not tie_break:
+                value = lexicographic_values(data, incumbent, self.objectives)[position]
+                stage_values.append(value)
+                built.model.add(expression <= int(value * scale))
+        if incumbent is None:
+            return self.result(SolveStatus.no_solution, None, [], bound)
+        incumbent = left_shift(data, incumbent)
+        values = list(lexicographic_values(data, incumbent, self.objectives))
+        proven = len(statuses) >= len(self.objectives) and all(
+            s == "optimal" for s in statuses[: len(self.objectives)]
+        )
+        if proven and bound is not None:
+            bound = values[0]
+        if bound is not None and bound > values[0]:
+            bound = values[0]  # never report a bound above the value we return
+        status = SolveStatus.optimal if proven else SolveStatus.feasible
+        return self.result(status, incumbent, values, bound)
+
+    def better(self, incumbent: Solution | None, candidate: Solution) -> Solution:
+        """Keep the lexicographically better schedule (ties: the newer one)."""
+        if incumbent is None:
+            return candidate
+        old = lexicographic_values(self.data, incumbent, self.objectives)
+        new = lexicographic_values(self.data, candidate, self.objectives)
+        return candidate if new <= old else incumbent
+
+    def solver(self, budget: float):  # noqa: ANN201
+        from ortools.sat.python import cp_model
+
+        solver = cp_model.CpSolver()
+        parameters = solver.parameters
+        parameters.max_time_in_seconds = max(0.05, budget)
+        parameters.num_workers = self.params.workers
+        parameters.random_seed = self.params.seed
+        parameters.log_search_progress = self.params.log
+        parameters.catch_sigint_signal = False
+        for key, value in self.params.cp_sat_overrides().items():
+            setattr(parameters, key, value)
+        return solver
+
+    def result(
+        self,
+        status: SolveStatus,
+        solution: Solution | None,
+        values: list[Decimal],
+        bound: Decimal | None,
+    ) -> Result:
+        data = self.data
+        orders = order_results(data, solution) if solution is not None else []
+        allocations = allocate(data, solution) if solution is not None else []
+        return Result(
+            status=status,
+            objective=self.objectives,
+            objective_value=values[0] if values else None,
+            best_bound=bound,
+            wall_time=self.elapsed(),
+            data=data,
+            solution=solution,
+            orders=orders,
+            allocations=allocations,
+            log=self.log,
+            stage_values=list(values),
+        )
+
+
+class _Callback:
+    """Forwards improving solutions and bounds to the progress callback."""
+
+    def __init__(self, driver: _Driver, stage: str, scale: int) -> None:
+        self.driver = driver
+        self.stage = stage
+        self.scale = scale
+        self.bound: Decimal | None = None
+
+    def on_bound(self, bound: float) -> None:
+        self.bound = _to_units(bound, self.scale)
+        self.driver.report(self.stage, None, self.bound)
+
+    def on_solution(self, value: float, bound: float) -> None:
+        self.bound = _to_units(bound, self.scale)
+        self.driver.report(self.stage, _to_units(value, self.scale), self.bound)
+
+
+def _to_units(value: float, scale: int) -> Decimal | None:
+    """A scaled CP-SAT objective value back in real units (None if unbounded)."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    return Decimal(int(round(value))) / scale
+
+
+def _solve_in_thread(solver, model, callback: _Callback) -> int:  # noqa: ANN001
+    """Run CP-SAT in a worker thread so the main thread can take SIGINT."""
+    from ortools.sat.python import cp_model
+
+    class SolutionCallback(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            callback.on_solution(self.objective_value, self.best_objective_bound)
+
+    solver.best_bound_callback = callback.on_bound
+    outcome: dict[str, int] = {}
+
+    def target() -> None:
+        outcome["status"] = solver.solve(model, SolutionCallback())
+
+    worker = threading.Thread(target=target, name="cp-sat", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(timeout=0.1)
+    return outcome.get("status", cp_model.UNKNOWN)
