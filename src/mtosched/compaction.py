@@ -39,7 +39,9 @@ def _tracks(
     return track_of
 
 
-def _clear_of_downtime(windows: list[tuple[int, int]], start: int, duration: int) -> int:
+def _clear_of_downtime(
+    windows: list[tuple[int, int]], start: int, duration: int
+) -> int:
     """Earliest t >= start with [t, t + duration) free of every window."""
     if duration <= 0:
         return start

@@ -20,7 +20,9 @@ def order_results(data: ProblemData, solution: Solution) -> list[OrderResult]:
         final = data.operations[order.final_operation]
         scheduled = placed.get((final.work_order_id, final.step))
         reason = solution.unschedulable.get(order.order_id, "")
-        status = "scheduled" if scheduled is not None and not reason else "unschedulable"
+        status = (
+            "scheduled" if scheduled is not None and not reason else "unschedulable"
+        )
         results.append(
             OrderResult(
                 order_id=order.order_id,
@@ -29,7 +31,9 @@ def order_results(data: ProblemData, solution: Solution) -> list[OrderResult]:
                 release=order.release,
                 due=order.due,
                 weight=order.weight,
-                completion=scheduled.end if status == "scheduled" and scheduled else None,
+                completion=scheduled.end
+                if status == "scheduled" and scheduled
+                else None,
                 status=status,
                 reason=reason,
             )

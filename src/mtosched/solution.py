@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from mtosched.expand import ProblemData
 
 
-class SolveStatus(str, Enum):
+class SolveStatus(StrEnum):
     """How a solve ended."""
 
     optimal = "optimal"
@@ -34,7 +34,7 @@ class SolveStatus(str, Enum):
         return self in (SolveStatus.optimal, SolveStatus.feasible)
 
 
-class Objective(str, Enum):
+class Objective(StrEnum):
     """What the solver minimises (the CLI also accepts hyphens)."""
 
     weighted_tardiness = "weighted_tardiness"

@@ -46,7 +46,9 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-def _objectives(objective: Objective | str | Sequence[Objective | str]) -> list[Objective]:
+def _objectives(
+    objective: Objective | str | Sequence[Objective | str],
+) -> list[Objective]:
     if isinstance(objective, Objective):
         return [objective]
     if isinstance(objective, str):
@@ -88,7 +90,9 @@ class _Interrupt:
 def solve(
     instance: Instance | ProblemData,
     params: SolverParams | None = None,
-    objective: Objective | str | Sequence[Objective | str] = Objective.weighted_tardiness,
+    objective: Objective
+    | str
+    | Sequence[Objective | str] = Objective.weighted_tardiness,
     progress: ProgressCallback | None = None,
 ) -> Result:
     """Schedule every order that can be supplied, minimising ``objective``.
@@ -133,14 +137,17 @@ class _Driver:
             self.progress(Progress(stage, self.elapsed(), value, bound))
 
     def run(self) -> Result:
-        from mtosched.heuristic import best_construction
         from mtosched.model.order_selection import select_orders
 
         data = self.data
         unschedulable = {
-            o.order_id: str(o.shortage) for o in data.orders.values() if not o.schedulable
+            o.order_id: str(o.shortage)
+            for o in data.orders.values()
+            if not o.schedulable
         }
-        left_out = select_orders(data, time_limit=max(1.0, self.remaining() / 4), seed=self.params.seed)
+        left_out = select_orders(
+            data, time_limit=max(1.0, self.remaining() / 4), seed=self.params.seed
+        )
         unschedulable.update(left_out)
         included = [o for o in data.orders.values() if o.order_id not in unschedulable]
         self.log.append(
@@ -148,6 +155,8 @@ class _Driver:
         )
         incumbent: Solution | None = None
         try:
+            from mtosched.heuristic import best_construction
+
             incumbent = best_construction(
                 data,
                 self.objectives[0],
@@ -162,10 +171,15 @@ class _Driver:
             self.log.append(f"heuristic failed: {error}")
         if not included:
             solution = incumbent or Solution([], unschedulable)
-            return self.result(SolveStatus.optimal, solution, [Decimal(0)] * len(self.objectives), Decimal(0))
+            return self.result(
+                SolveStatus.optimal,
+                solution,
+                [Decimal(0)] * len(self.objectives),
+                Decimal(0),
+            )
         return self.search(included, unschedulable, incumbent)
 
-    def search(self, included, unschedulable, incumbent):  # noqa: ANN001, ANN201
+    def search(self, included, unschedulable, incumbent):
         from ortools.sat.python import cp_model
 
         from mtosched.model.builder import ScheduleModel
@@ -195,7 +209,9 @@ class _Driver:
                 term = built.term(objective)
                 expression, scale = term.expression, term.scale
                 left = len([s for s in stages[position:] if s is not None])
-                budget = self.remaining() * (0.85 if self.params.tie_break else 1.0) / left
+                budget = (
+                    self.remaining() * (0.85 if self.params.tie_break else 1.0) / left
+                )
             built.model.minimize(expression)
             if incumbent is not None:
                 built.hint(incumbent)
@@ -224,7 +240,8 @@ class _Driver:
                     bound = stage_bound
                 statuses.append("optimal" if status == cp_model.OPTIMAL else "feasible")
             self.log.append(
-                f"stage {stage_name}: {solver.status_name(status)} in {solver.wall_time:.2f}s"
+                f"stage {stage_name}: {solver.status_name(status)} "
+                f"in {solver.wall_time:.2f}s"
             )
             if incumbent is None:
                 statuses.append("unknown")
@@ -255,7 +272,7 @@ class _Driver:
         new = lexicographic_values(self.data, candidate, self.objectives)
         return candidate if new <= old else incumbent
 
-    def solver(self, budget: float):  # noqa: ANN201
+    def solver(self, budget: float):
         from ortools.sat.python import cp_model
 
         solver = cp_model.CpSolver()
@@ -316,10 +333,10 @@ def _to_units(value: float, scale: int) -> Decimal | None:
     """A scaled CP-SAT objective value back in real units (None if unbounded)."""
     if value != value or value in (float("inf"), float("-inf")):
         return None
-    return Decimal(int(round(value))) / scale
+    return Decimal(round(value)) / scale
 
 
-def _solve_in_thread(solver, model, callback: _Callback) -> int:  # noqa: ANN001
+def _solve_in_thread(solver, model, callback: _Callback) -> int:
     """Run CP-SAT in a worker thread so the main thread can take SIGINT."""
     from ortools.sat.python import cp_model
 

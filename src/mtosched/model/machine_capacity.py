@@ -30,7 +30,9 @@ def add_machine_capacity_constraints(
     for machine_id, machine_intervals in intervals.items():
         capacity = data.capacity[machine_id]
         blocked = [
-            model.new_fixed_size_interval_var(start, end - start, f"down_{machine_id}_{i}")
+            model.new_fixed_size_interval_var(
+                start, end - start, f"down_{machine_id}_{i}"
+            )
             for i, (start, end) in enumerate(data.downtime.get(machine_id, []))
         ]
         if capacity == 1:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from ortools.sat.python import cp_model
 
 from mtosched.expand import ComponentSupply, ProblemData
-from mtosched.model.variables import OperationVars
+from mtosched.model.variables import OperationVars, domain_bounds
 
 
 def integer_scale(values: list[Decimal]) -> int:
@@ -72,13 +72,15 @@ def add_material_constraints(
             constant = 0
             for vars_, quantity in uses:
                 amount = int(quantity * scale)
-                low, high = _bounds(vars_.start)
+                low, high = domain_bounds(vars_.start)
                 if low >= b:
                     continue
                 if high < b:
                     constant += amount
                     continue
-                before = model.new_bool_var(f"{component_id}_op{vars_.operation.index}_lt{b}")
+                before = model.new_bool_var(
+                    f"{component_id}_op{vars_.operation.index}_lt{b}"
+                )
                 model.add(vars_.start >= b).only_enforce_if(~before)
                 model.add(vars_.start <= b - 1).only_enforce_if(before)
                 earlier = previous.get(vars_.operation.index)
@@ -87,8 +89,3 @@ def add_material_constraints(
                 previous[vars_.operation.index] = before
                 terms.append(amount * before)
             model.add(sum(terms) + constant <= int(cap * scale))
-
-
-def _bounds(variable: cp_model.IntVar) -> tuple[int, int]:
-    domain = variable.proto.domain
-    return domain[0], domain[-1]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from mtosched.model.material import integer_scale
-from mtosched.model.variables import OperationVars, OrderVars
+from mtosched.model.variables import OperationVars, OrderVars, domain_bounds
 from mtosched.solution import Objective
 
 
@@ -26,15 +26,10 @@ class ObjectiveTerm:
     scale: int
 
 
-def _bounds(variable: cp_model.IntVar) -> tuple[int, int]:
-    domain = variable.proto.domain
-    return domain[0], domain[-1]
-
-
 def tardiness_var(model: cp_model.CpModel, vars_: OrderVars) -> cp_model.IntVar:
     """max(0, completion - due), created once per order."""
     if vars_.tardiness is None:
-        low, high = _bounds(vars_.completion)
+        low, high = domain_bounds(vars_.completion)
         due = vars_.order.due
         vars_.tardiness = model.new_int_var(
             max(0, low - due), max(0, high - due), f"tardy_{vars_.order.order_id}"
@@ -48,7 +43,7 @@ def late_literal(model: cp_model.CpModel, vars_: OrderVars) -> cp_model.IntVar:
     if vars_.late is None:
         vars_.late = model.new_bool_var(f"late_{vars_.order.order_id}")
         model.add(vars_.completion <= vars_.order.due).only_enforce_if(~vars_.late)
-        if _bounds(vars_.completion)[0] > vars_.order.due:
+        if domain_bounds(vars_.completion)[0] > vars_.order.due:
             model.add(vars_.late == 1)
     return vars_.late
 
@@ -64,21 +59,28 @@ def objective_term(
         scale = integer_scale([o.order.weight for o in orders])
         weights = [int(o.order.weight * scale) for o in orders]
         if objective is Objective.weighted_tardiness:
-            terms = [w * tardiness_var(model, o) for w, o in zip(weights, orders, strict=True)]
+            terms = [
+                w * tardiness_var(model, o)
+                for w, o in zip(weights, orders, strict=True)
+            ]
         else:
-            terms = [w * late_literal(model, o) for w, o in zip(weights, orders, strict=True)]
+            terms = [
+                w * late_literal(model, o) for w, o in zip(weights, orders, strict=True)
+            ]
         return ObjectiveTerm(objective, sum(terms), scale)
     if objective is Objective.max_lateness:
-        lows = [_bounds(o.completion)[0] - o.order.due for o in orders]
-        highs = [_bounds(o.completion)[1] - o.order.due for o in orders]
-        worst = model.new_int_var(max(lows, default=0), max(highs, default=0), "max_lateness")
+        lows = [domain_bounds(o.completion)[0] - o.order.due for o in orders]
+        highs = [domain_bounds(o.completion)[1] - o.order.due for o in orders]
+        worst = model.new_int_var(
+            max(lows, default=0), max(highs, default=0), "max_lateness"
+        )
         for o in orders:
             model.add(worst >= o.completion - o.order.due)
         return ObjectiveTerm(objective, worst, 1)
     if objective is Objective.makespan:
         ends = [v.end for v in operations.values()]
-        low = max((_bounds(e)[0] for e in ends), default=0)
-        high = max((_bounds(e)[1] for e in ends), default=0)
+        low = max((domain_bounds(e)[0] for e in ends), default=0)
+        high = max((domain_bounds(e)[1] for e in ends), default=0)
         makespan = model.new_int_var(low, high, "makespan")
         for o in orders:  # every operation precedes its order's final operation
             model.add(makespan >= o.completion)

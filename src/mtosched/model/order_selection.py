@@ -27,7 +27,9 @@ def order_needs(data: ProblemData, order_id: str) -> dict[str, Decimal]:
     return dict(totals)
 
 
-def select_orders(data: ProblemData, time_limit: float = 10.0, seed: int = 0) -> dict[str, str]:
+def select_orders(
+    data: ProblemData, time_limit: float = 10.0, seed: int = 0
+) -> dict[str, str]:
     """Orders to leave out (order_id -> reason) so that the rest can be supplied."""
     candidates = [o.order_id for o in data.schedulable_orders()]
     needs = {order_id: order_needs(data, order_id) for order_id in candidates}
@@ -35,7 +37,9 @@ def select_orders(data: ProblemData, time_limit: float = 10.0, seed: int = 0) ->
     for component_id, supply in data.supplies.items():
         if supply.lead_time is not None:
             continue
-        demand = sum((n.get(component_id, Decimal(0)) for n in needs.values()), Decimal(0))
+        demand = sum(
+            (n.get(component_id, Decimal(0)) for n in needs.values()), Decimal(0)
+        )
         if demand > supply.finite_total:
             short[component_id] = supply.finite_total
     if not short:

@@ -68,6 +68,15 @@ class OrderVars:
     late: cp_model.IntVar | None = None
 
 
+def domain_bounds(variable: cp_model.IntVar) -> tuple[int, int]:
+    """Lowest and highest value in a variable's domain.
+
+    (The proto's repeated field has no negative indexing.)
+    """
+    domain = variable.proto.domain
+    return domain[0], domain[len(domain) - 1]
+
+
 def add_operation_vars(
     model: cp_model.CpModel,
     data: ProblemData,
@@ -99,7 +108,9 @@ def add_operation_vars(
             if single:
                 interval = model.new_fixed_size_interval_var(start, mode.duration, name)
                 model.add(end == start + mode.duration)
-                vars_.modes.append(ModeVars(mode.machine_id, mode.duration, 1, interval))
+                vars_.modes.append(
+                    ModeVars(mode.machine_id, mode.duration, 1, interval)
+                )
                 continue
             present = model.new_bool_var(f"on_{name}")
             interval = model.new_optional_fixed_size_interval_var(

@@ -1,0 +1,122 @@
+"""The material rule and order selection (model/material.py, order_selection.py)."""
+
+from __future__ import annotations
+
+from builders import make_instance, one_step_jobs, solve_checked
+from mtosched.checker import check
+from mtosched.solution import ScheduledOperation, Solution, SolveStatus
+
+
+def _with_component(jobs, needs, **tables):
+    routings, orders = one_step_jobs(jobs)
+    bom = [
+        {"product_id": f"P_{job}", "component_id": component, "quantity": quantity}
+        for job, (component, quantity) in needs.items()
+    ]
+    return make_instance(["M1"], routings, orders, bom=bom, **tables)
+
+
+def test_stock_covers_everything() -> None:
+    instance = _with_component(
+        {"A": (5, 5, 1), "B": (5, 10, 1)},
+        {"A": ("BAT", 1), "B": ("BAT", 1)},
+        components=[{"component_id": "BAT", "on_hand": 2}],
+    )
+    assert solve_checked(instance).objective_value == 0
+
+
+def test_late_component_reorders_orders() -> None:
+    # A (p=10, d=15) needs a MOTOR arriving at 20; B (p=20, d=25) needs nothing.
+    # A cannot end before 30 (tardiness >= 15). Running B 0-20 first and A 20-30
+    # reaches that bound with B on time: optimum 15, B before A despite EDD.
+    instance = _with_component(
+        {"A": (10, 15, 1), "B": (20, 25, 1)},
+        {"A": ("MOTOR", 1)},
+        supplies=[{"component_id": "MOTOR", "quantity": 1, "arrival": 20}],
+    )
+    result = solve_checked(instance)
+    assert result.status is SolveStatus.optimal
+    assert result.objective_value == 15
+    placed = {op.work_order_id: op for op in result.solution.operations}
+    assert placed["B"].start == 0
+    assert placed["A"].start == 20
+
+
+def test_scarce_stock_goes_to_the_heavier_order() -> None:
+    # One BAT in stock, one more arriving at 50. B (w=5) takes the stock and is
+    # on time; A (w=1) waits for the supply: 50-60, tardiness 50.
+    instance = _with_component(
+        {"A": (10, 10, 1), "B": (10, 10, 5)},
+        {"A": ("BAT", 1), "B": ("BAT", 1)},
+        components=[{"component_id": "BAT", "on_hand": 1}],
+        supplies=[
+            {"supply_id": "PO-1", "component_id": "BAT", "quantity": 1, "arrival": 50}
+        ],
+    )
+    result = solve_checked(instance)
+    assert result.objective_value == 50
+    pegging = {(a.order_id, a.source) for a in result.allocations}
+    assert pegging == {("B", "on_hand"), ("A", "PO-1")}
+
+
+def test_lead_time_makes_more_available() -> None:
+    # No stock; lead time 30: both orders can run from 30 on (30-40, 40-50).
+    instance = _with_component(
+        {"A": (10, 40, 1), "B": (10, 50, 1)},
+        {"A": ("BAT", 1), "B": ("BAT", 1)},
+        components=[{"component_id": "BAT", "lead_time": 30}],
+    )
+    result = solve_checked(instance)
+    assert result.objective_value == 0
+    assert min(op.start for op in result.solution.operations) >= 30
+
+
+def test_fractional_quantities_are_exact() -> None:
+    # 0.3 kg per job, 0.9 kg in stock: all three fit exactly (binary floats
+    # would make 0.3 * 3 > 0.9).
+    instance = _with_component(
+        {"A": (1, 1, 1), "B": (1, 2, 1), "C": (1, 3, 1)},
+        {"A": ("PAINT", "0.3"), "B": ("PAINT", "0.3"), "C": ("PAINT", "0.3")},
+        components=[{"component_id": "PAINT", "on_hand": "0.9"}],
+    )
+    result = solve_checked(instance)
+    assert result.objective_value == 0
+    assert not result.solution.unschedulable
+
+
+def test_shared_shortage_leaves_out_the_lighter_order() -> None:
+    # Two BAT-500 in stock, none coming. A needs 2 (w=1); B and C need 1 each
+    # (w=3 and w=1). Keeping B and C (weight 4) beats keeping A (weight 1).
+    instance = _with_component(
+        {"A": (5, 50, 1), "B": (5, 50, 3), "C": (5, 50, 1)},
+        {"A": ("BAT-500", 2), "B": ("BAT-500", 1), "C": ("BAT-500", 1)},
+        components=[{"component_id": "BAT-500", "on_hand": 2}],
+    )
+    result = solve_checked(instance)
+    assert set(result.solution.unschedulable) == {"A"}
+    assert "BAT-500" in result.solution.unschedulable["A"]
+    statuses = {o.order_id: o.status for o in result.orders}
+    assert statuses == {"A": "unschedulable", "B": "scheduled", "C": "scheduled"}
+
+
+def test_never_supplied_order_is_reported_and_rest_scheduled() -> None:
+    instance = _with_component(
+        {"A": (5, 50, 1), "B": (5, 50, 1)},
+        {"A": ("BAT-500", 2)},
+        components=[{"component_id": "BAT-500", "on_hand": 1}],
+    )
+    result = solve_checked(instance)
+    assert result.solution.unschedulable == {
+        "A": "short of BAT-500: needs 2, at most 1 available"
+    }
+    assert result.status is SolveStatus.optimal
+
+
+def test_checker_catches_consumption_before_arrival() -> None:
+    instance = _with_component(
+        {"A": (10, 15, 1)},
+        {"A": ("MOTOR", 1)},
+        supplies=[{"component_id": "MOTOR", "quantity": 1, "arrival": 20}],
+    )
+    bad = Solution([ScheduledOperation("A", 1, "M1", 0, 10)])
+    assert "material" in {v.kind for v in check(instance, bad).violations}
