@@ -171,7 +171,9 @@ class ProblemData:
                 pred_op = self.operations[pred]
                 bound = max(bound, earliest[pred] + pred_op.min_duration)
             for need in operation.needs:
-                bound = max(bound, self.material_ready(need.component_id, need.quantity))
+                bound = max(
+                    bound, self.material_ready(need.component_id, need.quantity)
+                )
             earliest[operation.index] = bound
         return earliest
 
@@ -204,7 +206,9 @@ class ProblemData:
 
 def operation_duration(row: RoutingRow, quantity: Decimal) -> int:
     """``setup_time + run_time * quantity``, exact, rounded up to a whole unit."""
-    return math.ceil(Fraction(row.setup_time) + Fraction(row.run_time) * Fraction(quantity))
+    return math.ceil(
+        Fraction(row.setup_time) + Fraction(row.run_time) * Fraction(quantity)
+    )
 
 
 def format_quantity(quantity: Decimal | Fraction | int) -> str:
@@ -275,8 +279,11 @@ class _Expander:
             modes = tuple(
                 Mode(row.machine_id, operation_duration(row, quantity)) for row in rows
             )
-            name = next((row.operation for row in rows if row.operation), f"step {step}")
-            predecessors = ([] if previous is None else [previous]) + child_last_ops[step]
+            name = next(
+                (row.operation for row in rows if row.operation), f"step {step}"
+            )
+            predecessors = [] if previous is None else [previous]
+            predecessors += child_last_ops[step]
             operation = Operation(
                 index=len(self.operations),
                 work_order_id=work_order_id,
@@ -357,7 +364,9 @@ def _supplies(instance: Instance) -> dict[str, ComponentSupply]:
         for supply in instance.supplies:
             if supply.component_id == component_id:
                 arrival = max(0, instance.time(supply.arrival, Rounding.up))
-                receipts.append(Receipt(str(supply.supply_id), arrival, supply.quantity))
+                receipts.append(
+                    Receipt(str(supply.supply_id), arrival, supply.quantity)
+                )
         lead_time = None
         if component is not None and component.lead_time is not None:
             lead_time = instance.time(component.lead_time, Rounding.up)
@@ -430,5 +439,7 @@ def _horizon(data: ProblemData) -> int:
         for order in orders
         for index in order.operations
     )
-    down = sum(end - max(start, 0) for spans in data.downtime.values() for start, end in spans)
+    down = sum(
+        end - max(start, 0) for spans in data.downtime.values() for start, end in spans
+    )
     return ready + work + down + 1

@@ -33,7 +33,9 @@ class Problem:
         if self.column is not None:
             parts.append(f"column '{self.column}'")
         location = ", ".join(parts)
-        if self.value is None or self.value == "":
+        if self.value is None:  # nothing to show: a missing table, column or field
+            return f"{location}: {self.expected}"
+        if self.value == "":
             shown = "(empty)"
         else:
             shown = repr(self.value) if isinstance(self.value, str) else str(self.value)

@@ -61,7 +61,8 @@ class Instance(BaseModel):
         context = info.context or {}
         locate: Locator = context.get("locate", index_locator)
         tolerated: dict[str, set[str]] = context.get("tolerated_ids", {})
-        problems = ReferenceChecker(self, locate, tolerated).run()
+        incomplete: set[str] = context.get("incomplete_tables", set())
+        problems = ReferenceChecker(self, locate, tolerated, incomplete).run()
         if problems:
             raise InstanceError(problems)
         self._name_supplies()
@@ -104,13 +105,19 @@ class ReferenceChecker:
         instance: Instance,
         locate: Locator,
         tolerated: dict[str, set[str]],
+        incomplete: set[str] | None = None,
     ) -> None:
         self.instance = instance
         self.locate = locate
         self.tolerated = tolerated
+        # Tables that are missing or lack a required column (already reported):
+        # references into them are not reported again, row by row.
+        self.incomplete = incomplete or set()
         self.problems: list[Problem] = []
 
-    def add(self, table: str, index: int, column: str, value: Any, expected: str) -> None:
+    def add(
+        self, table: str, index: int, column: str, value: Any, expected: str
+    ) -> None:
         """Record one problem at a row of a table."""
         file, row = self.locate(table, index)
         self.problems.append(Problem(table, row, column, value, expected, file))
@@ -136,7 +143,11 @@ class ReferenceChecker:
                 _, first_row = self.locate(table, seen[key])
                 shown = key if not isinstance(key, tuple) else " / ".join(map(str, key))
                 self.add(
-                    table, index, column, shown, f"a unique value (already at row {first_row})"
+                    table,
+                    index,
+                    column,
+                    shown,
+                    f"a unique value (already at row {first_row})",
                 )
             else:
                 seen[key] = index
@@ -163,12 +174,19 @@ class ReferenceChecker:
         for index, order in enumerate(inst.orders):
             if "/" in order.order_id:
                 self.add(
-                    "orders", index, "order_id", order.order_id,
+                    "orders",
+                    index,
+                    "order_id",
+                    order.order_id,
                     "an order id without '/' (it separates work order ids)",
                 )
 
     def _known(self, table: str, value: str, known: set[str]) -> bool:
-        return value in known or value in self.tolerated.get(table, set())
+        return (
+            value in known
+            or value in self.tolerated.get(table, set())
+            or table in self.incomplete
+        )
 
     def check_machines_exist(self) -> None:
         """Routings and downtime name machines that exist."""
@@ -176,13 +194,19 @@ class ReferenceChecker:
         for index, row in enumerate(self.instance.routings):
             if not self._known("machines", row.machine_id, machines):
                 self.add(
-                    "routings", index, "machine_id", row.machine_id,
+                    "routings",
+                    index,
+                    "machine_id",
+                    row.machine_id,
                     "a machine_id listed in machines",
                 )
         for index, window in enumerate(self.instance.downtime):
             if not self._known("machines", window.machine_id, machines):
                 self.add(
-                    "downtime", index, "machine_id", window.machine_id,
+                    "downtime",
+                    index,
+                    "machine_id",
+                    window.machine_id,
                     "a machine_id listed in machines",
                 )
 
@@ -193,14 +217,15 @@ class ReferenceChecker:
         for index, row in enumerate(self.instance.routings):
             eligible[(row.product_id, row.step)].append(index)
         for (product, step), indices in eligible.items():
-            if machines.isdisjoint(
-                self.instance.routings[i].machine_id for i in indices
-            ) and not any(
-                self.instance.routings[i].machine_id in self.tolerated.get("machines", ())
+            if not any(
+                self._known("machines", self.instance.routings[i].machine_id, machines)
                 for i in indices
             ):
                 self.add(
-                    "routings", indices[0], "step", step,
+                    "routings",
+                    indices[0],
+                    "step",
+                    step,
                     f"at least one eligible machine for step {step} of product "
                     f"{product} (none of its machine_ids exists)",
                 )
@@ -211,7 +236,10 @@ class ReferenceChecker:
         for index, order in enumerate(self.instance.orders):
             if not self._known("routings", order.product_id, made):
                 self.add(
-                    "orders", index, "product_id", order.product_id,
+                    "orders",
+                    index,
+                    "product_id",
+                    order.product_id,
                     "a product_id that has a routing",
                 )
 
@@ -225,18 +253,27 @@ class ReferenceChecker:
         for index, line in enumerate(inst.bom):
             if not self._known("routings", line.product_id, made):
                 self.add(
-                    "bom", index, "product_id", line.product_id,
+                    "bom",
+                    index,
+                    "product_id",
+                    line.product_id,
                     "a product_id that has a routing",
                 )
             elif line.step is not None and line.step not in steps[line.product_id]:
                 self.add(
-                    "bom", index, "step", line.step,
+                    "bom",
+                    index,
+                    "step",
+                    line.step,
                     f"a step of the routing of {line.product_id} "
                     f"({', '.join(map(str, sorted(steps[line.product_id])))})",
                 )
             if line.component_id == line.product_id:
                 self.add(
-                    "bom", index, "component_id", line.component_id,
+                    "bom",
+                    index,
+                    "component_id",
+                    line.component_id,
                     "a component other than the product itself (BOM cycle)",
                 )
         self._check_cycles(made)
@@ -254,12 +291,15 @@ class ReferenceChecker:
             path.append(item)
             for child, index in children.get(item, []):
                 if state.get(child) == 1:
-                    cycle = [*path[path.index(child):], child]
+                    cycle = [*path[path.index(child) :], child]
                     key = frozenset(cycle)
                     if key not in reported:
                         reported.add(key)
                         self.add(
-                            "bom", index, "component_id", child,
+                            "bom",
+                            index,
+                            "component_id",
+                            child,
                             "no BOM cycle (" + " -> ".join(cycle) + ")",
                         )
                 elif child not in state:
@@ -280,20 +320,31 @@ class ReferenceChecker:
         for index, component in enumerate(inst.components):
             if component.component_id in made:
                 self.add(
-                    "components", index, "component_id", component.component_id,
+                    "components",
+                    index,
+                    "component_id",
+                    component.component_id,
                     "a purchased component: stock of made items "
                     "(assemble-to-order) is not supported yet",
                 )
         for index, supply in enumerate(inst.supplies):
             if supply.component_id in made:
                 self.add(
-                    "supplies", index, "component_id", supply.component_id,
+                    "supplies",
+                    index,
+                    "component_id",
+                    supply.component_id,
                     "a purchased component: supplies of made items "
                     "(assemble-to-order) are not supported yet",
                 )
-            elif not self._known("components", supply.component_id, listed | used):
+            elif not self._known(
+                "components", supply.component_id, listed | used
+            ) and not self._known("bom", supply.component_id, set()):
                 self.add(
-                    "supplies", index, "component_id", supply.component_id,
+                    "supplies",
+                    index,
+                    "component_id",
+                    supply.component_id,
                     "a component_id listed in components or used in bom",
                 )
 
@@ -306,9 +357,13 @@ class ReferenceChecker:
             try:
                 return exact_units(value, start, unit)
             except ValueError:
+                if "settings.start" in self.incomplete:
+                    return None  # the start itself is reported as invalid
                 self.add(
-                    table, index, column, value.isoformat(sep="T")
-                    if isinstance(value, datetime) else value,
+                    table,
+                    index,
+                    column,
+                    value.isoformat(sep="T") if isinstance(value, datetime) else value,
                     "a number: datetimes need settings.start",
                 )
                 return None
@@ -318,7 +373,10 @@ class ReferenceChecker:
             release = exact("orders", index, "release", order.release)
             if due is not None and release is not None and due < release:
                 self.add(
-                    "orders", index, "due", _show(order.due),
+                    "orders",
+                    index,
+                    "due",
+                    _show(order.due),
                     f"a due date not before the release ({_show(order.release)})",
                 )
         for index, supply in enumerate(inst.supplies):
@@ -328,7 +386,10 @@ class ReferenceChecker:
             end = exact("downtime", index, "end", window.end)
             if begin is not None and end is not None and end <= begin:
                 self.add(
-                    "downtime", index, "end", _show(window.end),
+                    "downtime",
+                    index,
+                    "end",
+                    _show(window.end),
                     f"an end after the start ({_show(window.start)})",
                 )
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from fractions import Fraction
 
 
-class TimeUnit(str, Enum):
+class TimeUnit(StrEnum):
     """The instance's time unit; durations are numbers in this unit."""
 
     minute = "minute"
@@ -27,7 +27,7 @@ class TimeUnit(str, Enum):
         return {"minute": 60, "hour": 3600, "day": 86400}[self.value]
 
 
-class Rounding(str, Enum):
+class Rounding(StrEnum):
     """Which way a fractional time goes."""
 
     up = "up"

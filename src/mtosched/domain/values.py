@@ -8,7 +8,7 @@ arithmetic on quantities and durations stays exact (``Decimal``, never ``float``
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -42,7 +42,7 @@ def _to_datetime(value: datetime | date) -> datetime:
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
@@ -117,9 +117,15 @@ Number = Annotated[
 NonNegative = Annotated[Number, Field(ge=0)]
 Positive = Annotated[Number, Field(gt=0)]
 
+
+def _time_out(value: Decimal | datetime) -> int | float | str:
+    return value.isoformat() if isinstance(value, datetime) else _number_out(value)
+
+
 TimeValue = Annotated[
     Decimal | datetime,
     BeforeValidator(to_time),
+    PlainSerializer(_time_out, when_used="json"),
     WithJsonSchema(
         {
             "anyOf": [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -45,29 +46,39 @@ def load_instance(path: str | Path) -> Instance:
     sheet per table; ``.json`` as one object with a list per table.
     """
     path = Path(path)
-    if path.is_dir():
-        tables, problems = read_csv_folder(path)
-        default_name = path.name
-    elif path.suffix.lower() in {".xlsx", ".xlsm"}:
-        tables, problems = read_workbook(path)
-        default_name = path.stem
-    elif path.suffix.lower() == ".json":
-        tables, problems = read_json(path)
-        default_name = path.stem
-    elif not path.exists():
+    if not path.exists():
         raise InstanceError(
             [Problem(str(path), None, None, str(path), "an existing folder or file")]
         )
-    else:
-        raise InstanceError(
-            [
-                Problem(
-                    path.name, None, None, path.suffix,
-                    "a folder of CSV files, an .xlsx workbook or a .json file",
-                )
-            ]
+    if path.is_dir():
+        tables, problems = read_csv_folder(path)
+        return build_instance(
+            tables, path.name, problems, table_file=lambda name: f"{name}.csv"
         )
-    return build_instance(tables, default_name, problems)
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        tables, problems = read_workbook(path)
+        return build_instance(
+            tables,
+            path.stem,
+            problems,
+            table_file=lambda name: f"{path.name} sheet {name}",
+        )
+    if path.suffix.lower() == ".json":
+        tables, problems = read_json(path)
+        return build_instance(
+            tables, path.stem, problems, table_file=lambda name: path.name
+        )
+    raise InstanceError(
+        [
+            Problem(
+                path.name,
+                None,
+                None,
+                path.suffix,
+                "a folder of CSV files, an .xlsx workbook or a .json file",
+            )
+        ]
+    )
 
 
 # ----------------------------------------------------------------- the readers
@@ -101,7 +112,10 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
                     if len(record) > len(table.columns):
                         problems.append(
                             Problem(
-                                name, row_number, None, ",".join(record),
+                                name,
+                                row_number,
+                                None,
+                                ",".join(record),
                                 f"at most {len(table.columns)} fields "
                                 f"(the header has {len(table.columns)})",
                                 file.name,
@@ -113,7 +127,9 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
                     )
         except (UnicodeDecodeError, csv.Error) as error:
             problems.append(
-                Problem(name, None, None, None, f"a UTF-8 CSV file ({error})", file.name)
+                Problem(
+                    name, None, None, None, f"a UTF-8 CSV file ({error})", file.name
+                )
             )
             continue
         tables[name] = table
@@ -159,23 +175,31 @@ def read_json(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
         data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         return {}, [Problem(path.name, None, None, None, f"valid JSON ({error})")]
+    return read_mapping(data, path.name)
+
+
+def read_mapping(data: Any, label: str) -> tuple[dict[str, RawTable], list[Problem]]:
+    """Read ``{"settings": {...}, "<table>": [{...}, ...]}`` (parsed JSON or a dict).
+
+    ``label`` names the source in problems (the JSON file name, or ``data``).
+    """
     if not isinstance(data, dict):
-        return {}, [Problem(path.name, None, None, None, "a JSON object of tables")]
+        return {}, [Problem(label, None, None, None, "a JSON object of tables")]
     tables: dict[str, RawTable] = {}
     problems: list[Problem] = []
     for name, content in data.items():
         if name not in TABLE_MODELS:
             warnings.warn(
-                f"{path.name}: '{name}' is not a table of the instance format; ignored",
+                f"{label}: '{name}' is not a table of the instance format; ignored",
                 InstanceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
             continue
-        table = RawTable(name, path.name, header_row=None)
+        table = RawTable(name, label, header_row=None)
         if name == "settings":
             if not isinstance(content, dict):
                 problems.append(
-                    Problem(name, None, None, None, "an object of settings", path.name)
+                    Problem(name, None, None, None, "an object of settings", label)
                 )
                 continue
             table.rows = [(None, {"key": k, "value": v}) for k, v in content.items()]
@@ -183,13 +207,11 @@ def read_json(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
             tables[name] = table
             continue
         if not isinstance(content, list):
-            problems.append(
-                Problem(name, None, None, None, "a list of objects", path.name)
-            )
+            problems.append(Problem(name, None, None, None, "a list of objects", label))
             continue
         for index, item in enumerate(content):
             if not isinstance(item, dict):
-                problems.append(Problem(name, index, None, item, "an object", path.name))
+                problems.append(Problem(name, index, None, item, "an object", label))
                 continue
             table.rows.append((index, item))
         table.columns = None  # JSON items carry their own keys
@@ -197,27 +219,59 @@ def read_json(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
     return tables, problems
 
 
+def instance_from_dict(data: dict[str, Any], name: str = "instance") -> Instance:
+    """Validate an instance given as Python data, like the JSON form.
+
+    Unlike ``Instance.model_validate``, every problem (row fields included) is
+    reported as one :class:`InstanceError`, rows located by their 0-based index.
+    Values may be numbers, ``Decimal`` s, datetimes or strings, as in the files.
+    """
+    tables, problems = read_mapping(data, "data")
+    return build_instance(tables, name, problems, table_file=lambda _: "data")
+
+
 # ------------------------------------------------------------------ validation
 def build_instance(
     tables: dict[str, RawTable],
     default_name: str,
     problems: list[Problem] | None = None,
+    table_file: Callable[[str], str] | None = None,
 ) -> Instance:
-    """Validate raw tables into an :class:`Instance`, reporting every problem."""
+    """Validate raw tables into an :class:`Instance`, reporting every problem.
+
+    ``table_file`` names where a missing table was expected (``orders.csv``).
+    Ids that appear in rows which failed on their own are tolerated by the
+    cross-reference checks, and so is every reference into a table that is
+    missing or lacks a required column: one mistake is reported once, not once
+    per row that refers to it.
+    """
     problems = list(problems or [])
+    incomplete: set[str] = set()
     for name in REQUIRED_TABLES:
         if name not in tables:
+            incomplete.add(name)
             problems.append(
-                Problem(name, None, None, None, f"a required table '{name}' (missing)")
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    f"a required table '{name}' (missing)",
+                    table_file(name) if table_file else None,
+                )
             )
     settings_data, settings_problems = _settings(tables.get("settings"))
     problems += settings_problems
+    if any(problem.column == "start" for problem in settings_problems):
+        incomplete.add("settings.start")  # do not report every datetime again
     data: dict[str, Any] = {}
     user_rows: dict[str, list[tuple[str, int]]] = {}
     tolerated: dict[str, set[str]] = {}
     for name, table in tables.items():
         if name == "settings":
             continue
+        if _missing_columns(table):
+            incomplete.add(name)
         rows, located, failed_ids, table_problems = _validate_rows(table)
         problems += table_problems
         data[name] = rows
@@ -234,10 +288,13 @@ def build_instance(
         file, row = user_rows[table][index]
         return file, row
 
+    context = {
+        "locate": locate,
+        "tolerated_ids": tolerated,
+        "incomplete_tables": incomplete,
+    }
     try:
-        instance = Instance.model_validate(
-            data, context={"locate": locate, "tolerated_ids": tolerated}
-        )
+        instance = Instance.model_validate(data, context=context)
     except InstanceError as error:
         problems += error.problems
         raise InstanceError(problems) from None
@@ -262,15 +319,20 @@ def _settings(table: RawTable | None) -> tuple[dict[str, Any], list[Problem]]:
     if table.columns is not None and not {"key", "value"} <= set(table.columns):
         return {}, [
             Problem(
-                "settings", table.header_row, None, ",".join(table.columns),
-                "the two columns key,value", table.file,
+                "settings",
+                table.header_row,
+                None,
+                ",".join(table.columns),
+                "the two columns key,value",
+                table.file,
             )
         ]
     for row, record in table.rows:
         key = str(record.get("key") or "").strip()
         if key not in Settings.model_fields:
+            where = f"{table.file}: row {row}" if row is not None else table.file
             warnings.warn(
-                f"{table.file}: row {row}: unknown setting '{key}'; ignored",
+                f"{where}: unknown setting '{key}'; ignored",
                 InstanceWarning,
                 stacklevel=3,
             )
@@ -283,16 +345,34 @@ def _settings(table: RawTable | None) -> tuple[dict[str, Any], list[Problem]]:
     try:
         settings = Settings.model_validate(values)
     except ValidationError as error:
+        failed = set()
         for item in error.errors():
             key = str(item["loc"][0])
+            failed.add(key)
             problems.append(
                 Problem(
-                    "settings", rows_of.get(key), key, values.get(key),
-                    _message(item), table.file,
+                    "settings",
+                    rows_of.get(key),
+                    key,
+                    values.get(key),
+                    _message(item),
+                    table.file,
                 )
             )
-        return {}, problems
+        # Keep the valid settings: without its start, every datetime of the
+        # instance would be reported again as "needs settings.start".
+        valid = {key: value for key, value in values.items() if key not in failed}
+        settings = Settings.model_validate(valid)
     return settings.model_dump(exclude_none=True), problems
+
+
+def _missing_columns(table: RawTable) -> list[str]:
+    """Required columns absent from the header (JSON items have no header)."""
+    if table.columns is None:
+        return []
+    fields = TABLE_MODELS[table.name].model_fields
+    required = [name for name, info in fields.items() if info.is_required()]
+    return [column for column in required if column not in table.columns]
 
 
 def _validate_rows(
@@ -301,14 +381,16 @@ def _validate_rows(
     """Validate each row on its own; keep the valid ones and where they came from."""
     model = TABLE_MODELS[table.name]
     fields = model.model_fields
-    required = [name for name, info in fields.items() if info.is_required()]
     problems: list[Problem] = []
     if table.columns is not None:
-        missing = [column for column in required if column not in table.columns]
+        missing = _missing_columns(table)
         for column in missing:
             problems.append(
                 Problem(
-                    table.name, table.header_row, column, None,
+                    table.name,
+                    table.header_row,
+                    column,
+                    None,
                     f"a required column '{column}' (missing from the header)",
                     table.file,
                 )
@@ -346,9 +428,12 @@ def _validate_rows(
                 column = str(item["loc"][0]) if item["loc"] else None
                 problems.append(
                     Problem(
-                        table.name, row, column,
+                        table.name,
+                        row,
+                        column,
                         record.get(column) if column else None,
-                        _message(item), table.file,
+                        _message(item),
+                        table.file,
                     )
                 )
             if key and not _blank(record.get(key)):

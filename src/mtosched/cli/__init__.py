@@ -1,0 +1,49 @@
+"""The ``mtosched`` command line: thin typer commands over the library.
+
+Each command lives in its own module and is registered here with one line.
+Commands import pandas, ortools and the like inside their bodies, so that
+``mtosched --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mtosched.cli.validate import validate
+
+app = typer.Typer(
+    name="mtosched",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from mtosched import __version__
+
+        typer.echo(f"mtosched {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """Production scheduling for make-to-order factories (OR-Tools CP-SAT)."""
+
+
+app.command()(validate)
+
+
+def main() -> None:
+    """Entry point of the ``mtosched`` console script and ``python -m mtosched``."""
+    app(prog_name="mtosched")

@@ -1,0 +1,99 @@
+"""Helpers shared by the commands: consoles, and loading input without tracebacks.
+
+The spec promises that bad input never gives a traceback: every problem is
+printed as one line (file, row, column, value, what was expected) and the
+command exits with code 2. Anything unexpected while reading is reported the
+same way, as one clear line, because a planner cannot act on a stack trace.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from mtosched.domain import Instance, Problem
+    from mtosched.expand import ProblemData
+
+#: Exit code for input that cannot be used (the spec's "invalid input").
+EXIT_INVALID = 2
+
+
+def stdout_console() -> Console:
+    """Console for results; long lines stay whole so they can be grepped."""
+    return Console(soft_wrap=True, highlight=False)
+
+
+def stderr_console() -> Console:
+    """Console for warnings and errors."""
+    return Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def fail(message: str, console: Console | None = None) -> typer.Exit:
+    """Print ``error: message`` and return the exit to raise (code 2)."""
+    (console or stderr_console()).print(f"error: {message}", markup=False)
+    return typer.Exit(EXIT_INVALID)
+
+
+def print_problems(problems: list[Problem], path: Path, console: Console) -> None:
+    """Every problem on its own line, as the spec's Errors section asks."""
+    count = len(problems)
+    console.print(
+        f"error: {count} problem{'s' if count != 1 else ''} in {path}:", markup=False
+    )
+    for problem in problems:
+        console.print(f"  - {problem}", markup=False)
+
+
+def load_instance_or_exit(path: Path, console: Console | None = None) -> Instance:
+    """Load and validate an instance; print its warnings; exit 2 when it is invalid.
+
+    Warnings (:class:`~mtosched.domain.InstanceWarning`: unknown columns, tables
+    or settings) are printed as ``warning: ...`` and do not stop the command.
+    """
+    from mtosched.domain import InstanceError, InstanceWarning
+    from mtosched.io.loaders import load_instance
+
+    console = console or stderr_console()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InstanceWarning)
+        try:
+            instance = load_instance(path)
+        except InstanceError as error:
+            _print_warnings(caught, console)
+            print_problems(error.problems, path, console)
+            raise typer.Exit(EXIT_INVALID) from None
+        except Exception as error:  # never a traceback for bad input
+            _print_warnings(caught, console)
+            raise fail(f"cannot read {path}: {_describe(error)}", console) from None
+    _print_warnings(caught, console)
+    return instance
+
+
+def expand_or_exit(instance: Instance, console: Console | None = None) -> ProblemData:
+    """Expand a valid instance; an unexpected failure is one line and exit 2."""
+    from mtosched.expand import expand
+
+    try:
+        return expand(instance)
+    except Exception as error:  # a bug or an unhandled input case, not a traceback
+        raise fail(
+            f"cannot expand the instance into work orders: {_describe(error)}", console
+        ) from None
+
+
+def _describe(error: Exception) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _print_warnings(caught: list[warnings.WarningMessage], console: Console) -> None:
+    from mtosched.domain import InstanceWarning
+
+    for item in caught:
+        if issubclass(item.category, InstanceWarning):
+            console.print(f"warning: {item.message}", markup=False)
