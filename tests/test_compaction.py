@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from builders import make_instance, one_step_jobs
-
 from mtosched.checker import check
 from mtosched.compaction import left_shift
 from mtosched.expand import expand

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from builders import solve_checked
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from builders import solve_checked
 from mtosched import Instance
 from mtosched.solution import SolveStatus
 
