@@ -220,20 +220,24 @@ class _Plan:
         return f"[{self.when(op.start)}, {self.when(op.end)})"
 
 
+@dataclass(frozen=True)
+class _Recipe:
+    """A product's routing and BOM with every number already a ``Fraction``."""
+
+    steps: list[int]  # routing steps, ascending
+    names: dict[int, str]
+    times: dict[int, list[tuple[str, Fraction, Fraction]]]  # machine, setup, run
+    lines: list[tuple[str, Fraction, int]]  # component, quantity per unit, step
+
+
 class _Deriver:
     """Expands orders into work orders the way the data contract defines them."""
 
     def __init__(self, plan: _Plan) -> None:
         self.plan = plan
-        instance = plan.instance
-        self.routing: dict[str, dict[int, list[Any]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
-        for row in instance.routings:
-            self.routing[row.product_id][row.step].append(row)
-        self.bom: dict[str, list[Any]] = defaultdict(list)
-        for line in instance.bom:
-            self.bom[line.product_id].append(line)
+        self.recipes = _recipes(plan.instance)
+        # Many work orders share a product and a quantity: compute durations once.
+        self.durations: dict[tuple[str, Fraction], dict[int, dict[str, int]]] = {}
 
     def orders(self) -> None:
         """Every order, with release rounded up (clipped at 0) and due rounded down."""
@@ -268,45 +272,92 @@ class _Deriver:
         steps: list[Key],
         needs: dict[str, Fraction],
     ) -> None:
-        """One work order's operations and, recursively, its children's."""
-        routing = self.routing[product_id]
-        numbers = sorted(routing)
+        """One work order's operations and, recursively, its children's.
+
+        Children come first, so ``steps`` lists an order's operations in an
+        order where everything an operation waits for precedes it.
+        """
+        recipe = self.recipes[product_id]
         children: dict[int, list[str]] = defaultdict(list)
         consumed: dict[int, list[tuple[str, Fraction]]] = defaultdict(list)
-        for line in self.bom[product_id]:
-            step = line.step if line.step is not None else numbers[0]
-            need = quantity * Fraction(line.quantity)
-            if line.component_id in self.routing:
-                child_id = f"{work_order_id}/{line.component_id}"
-                self.work_order(
-                    child_id, line.component_id, need, order_id, steps, needs
-                )
+        for component_id, per_unit, step in recipe.lines:
+            need = quantity * per_unit
+            if component_id in self.recipes:
+                child_id = f"{work_order_id}/{component_id}"
+                self.work_order(child_id, component_id, need, order_id, steps, needs)
                 children[step].append(child_id)
             else:
-                consumed[step].append((line.component_id, need))
-                needs[line.component_id] += need
+                consumed[step].append((component_id, need))
+                needs[component_id] += need
+        durations = self.durations_of(product_id, quantity)
         previous: Key | None = None
-        for number in numbers:
-            rows = routing[number]
+        for number in recipe.steps:
             key = (work_order_id, number)
             self.plan.steps[key] = _Step(
                 work_order_id=work_order_id,
                 order_id=order_id,
                 step=number,
-                name=next((row.operation for row in rows if row.operation), ""),
-                durations={row.machine_id: _duration(row, quantity) for row in rows},
+                name=recipe.names[number],
+                durations=durations[number],
                 needs=tuple(consumed[number]),
                 previous=previous,
                 children=tuple(children[number]),
             )
             steps.append(key)
             previous = key
-        self.plan.last_step[work_order_id] = (work_order_id, numbers[-1])
+        self.plan.last_step[work_order_id] = (work_order_id, recipe.steps[-1])
+
+    def durations_of(
+        self, product_id: str, quantity: Fraction
+    ) -> dict[int, dict[str, int]]:
+        """Step -> machine -> ``setup_time + run_time * quantity``, rounded up."""
+        cached = self.durations.get((product_id, quantity))
+        if cached is None:
+            times = self.recipes[product_id].times
+            cached = {
+                step: {
+                    machine_id: math.ceil(setup + run * quantity)
+                    for machine_id, setup, run in rows
+                }
+                for step, rows in times.items()
+            }
+            self.durations[(product_id, quantity)] = cached
+        return cached
 
 
-def _duration(row: Any, quantity: Fraction) -> int:
-    """``setup_time + run_time * quantity``, exact, rounded up."""
-    return math.ceil(Fraction(row.setup_time) + Fraction(row.run_time) * quantity)
+def _recipes(instance: Instance) -> dict[str, _Recipe]:
+    """One recipe per product that has a routing (the made items)."""
+    times: dict[str, dict[int, list[tuple[str, Fraction, Fraction]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    names: dict[str, dict[int, str]] = defaultdict(dict)
+    for row in instance.routings:
+        times[row.product_id][row.step].append(
+            (row.machine_id, Fraction(row.setup_time), Fraction(row.run_time))
+        )
+        if row.operation and not names[row.product_id].get(row.step):
+            names[row.product_id][row.step] = row.operation
+    bom: dict[str, list[Any]] = defaultdict(list)
+    for line in instance.bom:
+        bom[line.product_id].append(line)
+    recipes = {}
+    for product_id, by_step in times.items():
+        steps = sorted(by_step)
+        lines = [
+            (
+                line.component_id,
+                Fraction(line.quantity),
+                line.step if line.step is not None else steps[0],
+            )
+            for line in bom[product_id]
+        ]
+        recipes[product_id] = _Recipe(
+            steps=steps,
+            names={step: names[product_id].get(step, "") for step in steps},
+            times=dict(by_step),
+            lines=lines,
+        )
+    return recipes
 
 
 def _downtime(instance: Instance) -> dict[str, list[tuple[int, int]]]:
@@ -487,7 +538,7 @@ class _Checker:
                 "before the plan start (t = 0)",
             )
         release = self.plan.orders[step.order_id].release
-        if op.start < release:
+        if 0 <= op.start < release:  # a negative start is reported just above
             self.add(
                 "release",
                 f"{step.label()} on machine {op.machine_id} starts at "
