@@ -614,6 +614,8 @@ def test_reported_objectives_must_match_exactly() -> None:
         Objective.flow_time: Decimal(25),
     }
     assert check(bike_shop(), Solution(VALID), good).ok
+    # A lexicographic stage that produced no value claims nothing.
+    assert check(bike_shop(), Solution(VALID), {Objective.makespan: None}).ok
     bad = {**good, Objective.weighted_tardiness: Decimal("17.999")}
     violation = only(check(bike_shop(), Solution(VALID), bad), "objective_mismatch")
     assert "weighted_tardiness is 17.999" in violation.message

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -118,7 +118,7 @@ class CheckReport:
 def check(
     instance: Instance,
     solution: Solution,
-    reported: dict[Objective, Decimal] | None = None,
+    reported: Mapping[Objective, Decimal | None] | None = None,
 ) -> CheckReport:
     """Check ``solution`` against ``instance``; recompute every figure.
 
@@ -429,7 +429,7 @@ class _Checker:
         """Record one violation."""
         self.violations.append(Violation(kind, message))
 
-    def run(self, reported: dict[Objective, Decimal]) -> CheckReport:
+    def run(self, reported: Mapping[Objective, Decimal | None]) -> CheckReport:
         """Every check in a fixed order, then the figures."""
         self.check_identity()
         self.check_unschedulable()
@@ -753,10 +753,12 @@ class _Checker:
         )
 
     def check_reported(
-        self, report: CheckReport, reported: dict[Objective, Decimal]
+        self, report: CheckReport, reported: Mapping[Objective, Decimal | None]
     ) -> None:
         """Claimed objective values equal the recomputed ones, exactly."""
         for objective, value in reported.items():
+            if value is None:  # a stage that produced no value claims nothing
+                continue
             actual = report.objective(objective)
             if Decimal(value) != actual:
                 self.add(
