@@ -1,0 +1,211 @@
+"""What every chart of the report shares: the time axis, rows and colours.
+
+Times in the model are whole units from the plan start; a planner reads
+datetimes when the instance has ``settings.start``. :class:`TimeAxis` turns
+model times into plotly axis values (datetime strings on a date axis, where a
+bar's length is in milliseconds) and into hover text, so every figure shows
+time the same way.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from mtosched.domain.tables import Machine
+from mtosched.domain.time import TimeUnit, to_datetime
+from mtosched.expand import ProblemData, format_quantity
+from mtosched.solution import ScheduledOperation, Solution
+
+_UNIT_SHORT = {TimeUnit.minute: "min", TimeUnit.hour: "h", TimeUnit.day: "d"}
+_UNIT_PLURAL = {
+    TimeUnit.minute: "minutes",
+    TimeUnit.hour: "hours",
+    TimeUnit.day: "days",
+}
+
+#: Light fills, so that the saturated red outline of late orders stands out
+#: and dark bar text stays readable (Plotly's Pastel, Set3 and Pastel1/2).
+PALETTE = (
+    "#66C5CC",
+    "#F6CF71",
+    "#F89C74",
+    "#DCB0F2",
+    "#87C55F",
+    "#9EB9F3",
+    "#FE88B1",
+    "#C9DB74",
+    "#8BE0A4",
+    "#B497E7",
+    "#D3B484",
+    "#B3B3B3",
+    "#8DD3C7",
+    "#FFFFB3",
+    "#BEBADA",
+    "#80B1D3",
+    "#FDB462",
+    "#B3DE69",
+    "#FCCDE5",
+    "#D9D9D9",
+    "#BC80BD",
+    "#CCEBC5",
+    "#FFED6F",
+    "#B3CDE3",
+    "#DECBE4",
+    "#FED9A6",
+    "#E5D8BD",
+    "#B3E2CD",
+    "#FDCDAC",
+    "#CBD5E8",
+    "#F4CAE4",
+    "#E6F5C9",
+    "#FFF2AE",
+    "#F1E2CC",
+)
+LATE_COLOUR = "#C0392B"
+DOWNTIME_COLOUR = "rgba(90, 90, 90, 0.35)"
+
+
+def escape(text: object) -> str:
+    """User text inside plotly hover labels and HTML (plotly reads tags)."""
+    return html.escape(str(text), quote=True)
+
+
+@dataclass(frozen=True)
+class TimeAxis:
+    """Model time to axis values and hover text."""
+
+    start: datetime | None
+    unit: TimeUnit
+
+    @classmethod
+    def of(cls, data: ProblemData) -> TimeAxis:
+        """The axis of an instance (dated when it has a plan start)."""
+        settings = data.instance.settings
+        return cls(settings.start, settings.time_unit)
+
+    @property
+    def dated(self) -> bool:
+        """True when positions are datetimes."""
+        return self.start is not None
+
+    def at(self, time: int) -> str | int:
+        """A position on the axis."""
+        if self.start is None:
+            return time
+        return to_datetime(time, self.start, self.unit).isoformat(timespec="seconds")
+
+    def length(self, duration: int) -> int:
+        """A bar length: milliseconds on a date axis, units otherwise."""
+        return duration * self.unit.seconds * 1000 if self.dated else duration
+
+    def show(self, time: int | None) -> str:
+        """A time for people: ``Mon 2024-03-04 08:00`` or ``t=120``."""
+        if time is None:
+            return "—"
+        if self.start is None:
+            return f"t={time}"
+        moment = to_datetime(time, self.start, self.unit)
+        return moment.strftime("%a %Y-%m-%d %H:%M")
+
+    def show_span(self, duration: int | None, signed: bool = False) -> str:
+        """A duration for people: ``90 min``, ``+3 h``."""
+        if duration is None:
+            return "—"
+        sign = "+" if signed and duration > 0 else ""
+        return f"{sign}{duration} {_UNIT_SHORT[self.unit]}"
+
+    @property
+    def title(self) -> str:
+        """The axis title."""
+        return (
+            ""
+            if self.dated
+            else f"time ({_UNIT_PLURAL[self.unit]} from the plan start)"
+        )
+
+
+def order_colours(data: ProblemData) -> dict[str, str]:
+    """A fill colour per customer order, cycling through :data:`PALETTE`."""
+    return {
+        order_id: PALETTE[index % len(PALETTE)]
+        for index, order_id in enumerate(data.orders)
+    }
+
+
+@dataclass(frozen=True)
+class MachineRow:
+    """One row of the machine Gantt: a machine, or one slot of a multi-slot one."""
+
+    work_center: str
+    machine_id: str
+    label: str
+    slot: int
+
+
+def assign_slots(
+    data: ProblemData, solution: Solution
+) -> tuple[list[MachineRow], dict[ScheduledOperation, MachineRow]]:
+    """Rows per machine and the row each operation is drawn on.
+
+    A machine that runs several operations at once (capacity > 1) gets one
+    row per slot actually used, filled first-fit in start order, so its bars
+    never hide each other. Rows are grouped by work centre in machine order.
+    """
+    by_machine: dict[str, list[ScheduledOperation]] = defaultdict(list)
+    for placed in solution.operations:
+        by_machine[placed.machine_id].append(placed)
+    rows: list[MachineRow] = []
+    row_of: dict[ScheduledOperation, MachineRow] = {}
+    for machine in machines_by_work_center(data):
+        slot_ends: list[int] = []
+        slot_of: dict[ScheduledOperation, int] = {}
+        for placed in sorted(by_machine.pop(machine.machine_id, []), key=_start_key):
+            slot = next(
+                (i for i, end in enumerate(slot_ends) if end <= placed.start), None
+            )
+            if slot is None:
+                slot_ends.append(placed.end)
+                slot = len(slot_ends) - 1
+            slot_ends[slot] = placed.end
+            slot_of[placed] = slot
+        machine_rows = [
+            MachineRow(
+                machine.work_center or "—",
+                machine.machine_id,
+                _slot_label(machine.display_name, slot, len(slot_ends)),
+                slot,
+            )
+            for slot in range(max(1, len(slot_ends)))
+        ]
+        rows += machine_rows
+        row_of |= {placed: machine_rows[slot] for placed, slot in slot_of.items()}
+    return rows, row_of
+
+
+def _start_key(placed: ScheduledOperation) -> tuple[int, int, str, int]:
+    return placed.start, placed.end, placed.work_order_id, placed.step
+
+
+def _slot_label(name: str, slot: int, slots: int) -> str:
+    return name if slots <= 1 else f"{name} #{slot + 1}"
+
+
+def machines_by_work_center(data: ProblemData) -> list[Machine]:
+    """Machines grouped by work centre, centres in order of first appearance."""
+    order: dict[str, int] = {}
+    for machine in data.instance.machines:
+        order.setdefault(machine.work_center, len(order))
+    return sorted(data.instance.machines, key=lambda m: order[m.work_center])
+
+
+def has_work_centers(data: ProblemData) -> bool:
+    """True when any machine names a work centre (then rows are grouped)."""
+    return any(machine.work_center for machine in data.instance.machines)
+
+
+def quantity(value: object) -> str:
+    """A quantity as the result files write it."""
+    return format_quantity(value)  # type: ignore[arg-type]
