@@ -150,6 +150,8 @@ class ProblemData:
     downtime: dict[str, list[tuple[int, int]]]
     supplies: dict[str, ComponentSupply]
     horizon: int
+    _earliest: list[int] | None = field(default=None, repr=False, compare=False)
+    _tails: list[int] | None = field(default=None, repr=False, compare=False)
 
     def order_of(self, operation: Operation) -> OrderPlan:
         """The customer order an operation serves."""
@@ -159,11 +161,14 @@ class ProblemData:
         """Orders that pass the pre-solve supply check."""
         return [order for order in self.orders.values() if order.schedulable]
 
-    def earliest_starts(self, orders: list[OrderPlan] | None = None) -> list[int]:
+    def earliest_starts(self) -> list[int]:
         """A lower bound on each operation's start (release, chains, material).
 
         Used to tighten variable domains and to order the heuristic's work.
+        Computed once and cached (the data does not change after expansion).
         """
+        if self._earliest is not None:
+            return self._earliest
         earliest = [0] * len(self.operations)
         for operation in self.operations:  # predecessors come first by construction
             bound = self.orders[operation.order_id].release
@@ -175,10 +180,13 @@ class ProblemData:
                     bound, self.material_ready(need.component_id, need.quantity)
                 )
             earliest[operation.index] = bound
+        self._earliest = earliest
         return earliest
 
     def tails(self) -> list[int]:
         """Minimum time from each operation's start to its order's completion."""
+        if self._tails is not None:
+            return self._tails
         tail = [0] * len(self.operations)
         successors: dict[int, list[int]] = defaultdict(list)
         for operation in self.operations:
@@ -187,6 +195,7 @@ class ProblemData:
         for operation in reversed(self.operations):
             after = max((tail[s] for s in successors[operation.index]), default=0)
             tail[operation.index] = operation.min_duration + after
+        self._tails = tail
         return tail
 
     def material_ready(self, component_id: str, quantity: Decimal) -> int:

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from mtosched.compaction import left_shift
 from mtosched.domain import Instance
-from mtosched.expand import ProblemData, expand
+from mtosched.expand import OrderPlan, ProblemData, expand
 from mtosched.kpi import objective_value, order_results
 from mtosched.model.params import SolverParams
 from mtosched.pegging import allocate
@@ -109,6 +109,8 @@ def solve(
 
 
 class _Driver:
+    """One solve: holds the clock, the incumbent and the log."""
+
     def __init__(
         self,
         data: ProblemData,
@@ -132,9 +134,15 @@ class _Driver:
     def remaining(self) -> float:
         return max(0.0, self.params.time_limit - self.elapsed())
 
+    def stopped(self) -> bool:
+        return self.interrupt.requested.is_set() or self.remaining() <= 0.05
+
     def report(self, stage: str, value: Decimal | None, bound: Decimal | None) -> None:
         if self.progress is not None:
             self.progress(Progress(stage, self.elapsed(), value, bound))
+
+    def values(self, solution: Solution) -> tuple[Decimal, ...]:
+        return lexicographic_values(self.data, solution, self.objectives)
 
     def run(self) -> Result:
         from mtosched.model.order_selection import select_orders
@@ -153,124 +161,210 @@ class _Driver:
         self.log.append(
             f"{len(included)} orders to schedule, {len(unschedulable)} left out"
         )
-        incumbent: Solution | None = None
+        if not included:
+            empty = Solution([], unschedulable)
+            zero = [Decimal(0)] * len(self.objectives)
+            return self.result(SolveStatus.optimal, empty, zero, Decimal(0))
+        incumbent = self.construct(unschedulable)
+        operations = sum(len(o.operations) for o in included)
+        bound = self.simple_bound(included)
+        proven = False
+        if incumbent is None or operations <= self.params.full_model_operations:
+            outcome = self.full_model(included, unschedulable, incumbent)
+            if outcome is None:
+                return self.result(SolveStatus.infeasible, None, [], None)
+            incumbent, proven, model_bound = outcome
+            if model_bound is not None:
+                bound = model_bound if bound is None else max(bound, model_bound)
+        if incumbent is None:
+            return self.result(SolveStatus.no_solution, None, [], bound)
+        if not proven and self.params.lns and not self.stopped():
+            incumbent = self.large_neighbourhood_search(included, incumbent, bound)
+        incumbent = left_shift(data, incumbent)
+        values = list(self.values(incumbent))
+        if bound is not None and bound >= values[0]:
+            bound = values[0]
+            proven = proven or len(self.objectives) == 1
+        status = SolveStatus.optimal if proven else SolveStatus.feasible
+        return self.result(status, incumbent, values, bound)
+
+    def construct(self, unschedulable: dict[str, str]) -> Solution | None:
+        """The constructive warm start (None if it fails: the search may still)."""
         try:
             from mtosched.heuristic import best_construction
 
-            incumbent = best_construction(
-                data,
+            schedule = best_construction(
+                self.data,
                 self.objectives[0],
                 excluded=unschedulable,
                 time_budget=min(self.params.heuristic_time, self.remaining() / 3),
             )
-            incumbent = left_shift(data, incumbent)
-            value = lexicographic_values(data, incumbent, self.objectives)[0]
-            self.report("heuristic", value, None)
-            self.log.append(f"heuristic: {self.objectives[0].value} = {value}")
-        except Exception as error:  # the search below may still find a schedule
+        except Exception as error:  # a bug here must not cost the user a plan
             self.log.append(f"heuristic failed: {error}")
-        if not included:
-            solution = incumbent or Solution([], unschedulable)
-            return self.result(
-                SolveStatus.optimal,
-                solution,
-                [Decimal(0)] * len(self.objectives),
+            return None
+        schedule = left_shift(self.data, schedule)
+        value = self.values(schedule)[0]
+        self.report("heuristic", value, None)
+        self.log.append(
+            f"heuristic: {self.objectives[0].value} = {value} at {self.elapsed():.2f}s"
+        )
+        return schedule
+
+    def simple_bound(self, included: list[OrderPlan]) -> Decimal | None:
+        """A bound from each order alone (its chain, release and material).
+
+        Cheap and valid whatever the search does; the full model's bound
+        replaces it when it is better.
+        """
+        data = self.data
+        earliest = data.earliest_starts()
+        completion = {
+            o.order_id: earliest[o.final_operation]
+            + data.operations[o.final_operation].min_duration
+            for o in included
+        }
+        objective = self.objectives[0]
+        if objective is Objective.weighted_tardiness:
+            return sum(
+                (o.weight * max(0, completion[o.order_id] - o.due) for o in included),
                 Decimal(0),
             )
-        return self.search(included, unschedulable, incumbent)
+        if objective is Objective.late_orders:
+            return sum(
+                (o.weight for o in included if completion[o.order_id] > o.due),
+                Decimal(0),
+            )
+        if objective is Objective.max_lateness:
+            return Decimal(max(completion[o.order_id] - o.due for o in included))
+        if objective is Objective.makespan:
+            return Decimal(max(completion.values()))
+        if objective is Objective.flow_time:
+            return Decimal(sum(completion[o.order_id] - o.release for o in included))
+        return None
 
-    def search(self, included, unschedulable, incumbent):
+    def full_model(
+        self,
+        included: list[OrderPlan],
+        unschedulable: dict[str, str],
+        incumbent: Solution | None,
+    ) -> tuple[Solution | None, bool, Decimal | None] | None:
+        """Staged CP-SAT on the whole model; None when proven infeasible.
+
+        With a warm start and the LNS enabled, it gets ``full_model_share`` of
+        the time: enough to prove small instances optimal and to give a bound,
+        leaving the rest to the neighbourhood search.
+        """
         from ortools.sat.python import cp_model
 
         from mtosched.model.builder import ScheduleModel
 
-        data = self.data
-        built = ScheduleModel(data, included)
+        built = ScheduleModel(self.data, included)
         self.log.append(
             f"model: {len(built.operations)} operations, built at {self.elapsed():.2f}s"
         )
-        statuses: list[str] = []
+        share = self.params.full_model_share if (incumbent and self.params.lns) else 1
+        deadline = self.elapsed() + self.remaining() * share
+        statuses: list[bool] = []
         bound: Decimal | None = None
-        stage_values: list[Decimal | None] = []
         stages: list[Objective | None] = list(self.objectives)
         if self.params.tie_break:
             stages.append(None)
         for position, objective in enumerate(stages):
-            if self.interrupt.requested.is_set() or self.remaining() <= 0.05:
-                statuses.append("unknown")
-                break
             tie_break = objective is None
-            if tie_break and not all(s == "optimal" for s in statuses):
+            if self.stopped() or (tie_break and not all(statuses)):
                 break
+            left = max(0.0, deadline - self.elapsed())
             if tie_break:
-                expression, scale = built.total_completion(), 1
-                budget = self.remaining()
+                expression, scale, budget = (
+                    built.total_completion(),
+                    1,
+                    self.remaining(),
+                )
+                budget = min(budget, max(1.0, left))
             else:
                 term = built.term(objective)
                 expression, scale = term.expression, term.scale
-                left = len([s for s in stages[position:] if s is not None])
-                budget = (
-                    self.remaining() * (0.85 if self.params.tie_break else 1.0) / left
-                )
+                budget = left / (len(self.objectives) - position)
+            if budget <= 0.05:
+                break
             built.model.minimize(expression)
             if incumbent is not None:
                 built.hint(incumbent)
             solver = self.solver(budget)
-            stage_name = "tie_break" if tie_break else objective.value
-            callback = _Callback(self, stage_name, scale)
+            stage = "tie_break" if tie_break else objective.value
             self.interrupt.solver = solver
-            status = _solve_in_thread(solver, built.model, callback)
+            status = _solve_in_thread(
+                solver, built.model, _Callback(self, stage, scale)
+            )
             self.interrupt.solver = None
-            found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-            if status == cp_model.INFEASIBLE:
-                if incumbent is None:
-                    return self.result(SolveStatus.infeasible, None, [], None)
-                statuses.append("unknown")  # cannot happen with a valid hint
-                break
+            self.log.append(
+                f"stage {stage}: {solver.status_name(status)} in {solver.wall_time:.2f}s"
+            )
+            if status == cp_model.INFEASIBLE and incumbent is None:
+                return None
             if status == cp_model.MODEL_INVALID:
                 self.log.append("CP-SAT rejected the model: " + solver.response_stats())
-                statuses.append("unknown")
                 break
-            if found:
-                candidate = built.extract(solver, unschedulable)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                candidate = Solution(built.extract(solver), dict(unschedulable))
                 incumbent = self.better(incumbent, candidate)
-            stage_bound = _to_units(solver.best_objective_bound, scale)
-            if not tie_break:
-                if position == 0 and stage_bound is not None:
-                    bound = stage_bound
-                statuses.append("optimal" if status == cp_model.OPTIMAL else "feasible")
-            self.log.append(
-                f"stage {stage_name}: {solver.status_name(status)} "
-                f"in {solver.wall_time:.2f}s"
-            )
-            if incumbent is None:
-                statuses.append("unknown")
+            if tie_break:
                 break
-            if not tie_break:
-                value = lexicographic_values(data, incumbent, self.objectives)[position]
-                stage_values.append(value)
-                built.model.add(expression <= int(value * scale))
-        if incumbent is None:
-            return self.result(SolveStatus.no_solution, None, [], bound)
-        incumbent = left_shift(data, incumbent)
-        values = list(lexicographic_values(data, incumbent, self.objectives))
-        proven = len(statuses) >= len(self.objectives) and all(
-            s == "optimal" for s in statuses[: len(self.objectives)]
+            stage_bound = _to_units(solver.best_objective_bound, scale)
+            if position == 0 and stage_bound is not None:
+                bound = stage_bound
+            statuses.append(status == cp_model.OPTIMAL)
+            if incumbent is None:
+                break
+            value = self.values(incumbent)[position]
+            built.model.add(expression <= int(value * scale))
+        proven = len(statuses) == len(self.objectives) and all(statuses)
+        return incumbent, proven, bound
+
+    def large_neighbourhood_search(
+        self, included: list[OrderPlan], incumbent: Solution, bound: Decimal | None
+    ) -> Solution:
+        """Improve the incumbent until the time is up (see model/lns.py)."""
+        from mtosched.checker import check
+        from mtosched.model.lns import LargeNeighbourhoodSearch, SearchSettings
+
+        instance = self.data.instance
+
+        def accept(candidate: Solution) -> bool:
+            return check(instance, candidate).ok
+
+        def improved(values: tuple[Decimal, ...]) -> None:
+            self.report("lns", values[0], bound)
+
+        search = LargeNeighbourhoodSearch(
+            self.data,
+            included,
+            self.objectives,
+            SearchSettings(
+                workers=self.params.workers,
+                seed=self.params.seed,
+                sub_time=self.params.lns_sub_time,
+                deterministic=self.params.workers == 1,
+            ),
+            accept,
+            improved,
         )
-        if proven and bound is not None:
-            bound = values[0]
-        if bound is not None and bound > values[0]:
-            bound = values[0]  # never report a bound above the value we return
-        status = SolveStatus.optimal if proven else SolveStatus.feasible
-        return self.result(status, incumbent, values, bound)
+        deadline = time.perf_counter() + self.remaining()
+        result = search.run(incumbent, deadline, self.interrupt.requested)
+        stats = search.stats
+        self.log.append(
+            f"lns: {stats.iterations} moves, {stats.improvements} improvements, "
+            f"{stats.rejected_by_check} rejected by the checker"
+        )
+        return result
 
     def better(self, incumbent: Solution | None, candidate: Solution) -> Solution:
         """Keep the lexicographically better schedule (ties: the newer one)."""
         if incumbent is None:
             return candidate
-        old = lexicographic_values(self.data, incumbent, self.objectives)
-        new = lexicographic_values(self.data, candidate, self.objectives)
-        return candidate if new <= old else incumbent
+        return (
+            candidate if self.values(candidate) <= self.values(incumbent) else incumbent
+        )
 
     def solver(self, budget: float):
         from ortools.sat.python import cp_model

@@ -3,13 +3,20 @@
 The order of the calls below is fixed: variables first (with domains from the
 prepared data), then precedence, machine capacity and material. Objectives are
 added by the solve driver, stage by stage.
+
+The same builder makes the sub-models of the large-neighbourhood search: given
+a :class:`FixedPart` (the rest of the schedule, frozen), only the freed orders
+get variables, inside a time window, and the frozen operations enter as
+constants: fixed intervals on the machines and known consumption of material.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ortools.sat.python import cp_model
 
-from mtosched.expand import OrderPlan, ProblemData
+from mtosched.expand import Operation, OrderPlan, ProblemData
 from mtosched.model.machine_capacity import add_machine_capacity_constraints
 from mtosched.model.material import add_material_constraints
 from mtosched.model.objectives import ObjectiveTerm, objective_term
@@ -18,26 +25,50 @@ from mtosched.model.variables import OperationVars, OrderVars, add_operation_var
 from mtosched.solution import Objective, ScheduledOperation, Solution
 
 
-class ScheduleModel:
-    """The CP-SAT model for a fixed set of orders, with its variables."""
+@dataclass
+class FixedPart:
+    """The frozen rest of a schedule around a neighbourhood.
 
-    def __init__(self, data: ProblemData, orders: list[OrderPlan]) -> None:
+    ``on_machines`` are frozen placements on the freed orders' machines inside
+    the window; ``consumers`` are all frozen consumers of the components the
+    freed orders use; ``window`` bounds where freed operations may be placed;
+    ``floors`` are objective values the frozen orders already impose (for
+    makespan and maximum lateness).
+    """
+
+    on_machines: list[tuple[Operation, ScheduledOperation]]
+    consumers: list[tuple[Operation, ScheduledOperation]]
+    window: tuple[int, int]
+    floors: dict[Objective, int]
+
+
+class ScheduleModel:
+    """The CP-SAT model for a set of orders, with its variables."""
+
+    def __init__(
+        self,
+        data: ProblemData,
+        orders: list[OrderPlan],
+        fixed: FixedPart | None = None,
+    ) -> None:
         self.data = data
+        self.fixed = fixed
         self.model = cp_model.CpModel()
         members = sorted(i for order in orders for i in order.operations)
         operations = [data.operations[i] for i in members]
-        earliest = data.earliest_starts()
-        tails = data.tails()
+        on_machines = fixed.on_machines if fixed is not None else []
+        consumers = fixed.consumers if fixed is not None else []
+        window = fixed.window if fixed is not None else None
         # 1. variables: start/end per operation, an optional interval per machine
         self.operations: dict[int, OperationVars] = add_operation_vars(
-            self.model, data, operations, earliest, tails
+            self.model, data, operations, data.earliest_starts(), data.tails(), window
         )
         # 2. routing order and child work orders before their consuming step
         add_precedence_constraints(self.model, self.operations)
         # 3. machine capacity (no-overlap / cumulative) and downtime
-        add_machine_capacity_constraints(self.model, data, self.operations)
+        add_machine_capacity_constraints(self.model, data, self.operations, on_machines)
         # 4. material: consumption never ahead of stock + receipts
-        add_material_constraints(self.model, data, self.operations)
+        add_material_constraints(self.model, data, self.operations, consumers)
         self.orders = [
             OrderVars(order, self.operations[order.final_operation].end)
             for order in orders
@@ -47,8 +78,9 @@ class ScheduleModel:
     def term(self, objective: Objective) -> ObjectiveTerm:
         """The (cached) expression of an objective."""
         if objective not in self._terms:
+            floor = self.fixed.floors.get(objective) if self.fixed else None
             self._terms[objective] = objective_term(
-                self.model, objective, self.orders, self.operations
+                self.model, objective, self.orders, self.operations, floor
             )
         return self._terms[objective]
 
@@ -66,11 +98,6 @@ class ScheduleModel:
             if found is not None:
                 vars_.hint(self.model, found)
 
-    def extract(
-        self, solver: cp_model.CpSolver, unschedulable: dict[str, str]
-    ) -> Solution:
-        """The schedule in the solver's current solution."""
-        placed: list[ScheduledOperation] = [
-            vars_.extract(solver) for vars_ in self.operations.values()
-        ]
-        return Solution(placed, dict(unschedulable))
+    def extract(self, solver: cp_model.CpSolver) -> list[ScheduledOperation]:
+        """The placements of the model's operations in the solver's solution."""
+        return [vars_.extract(solver) for vars_ in self.operations.values()]

@@ -15,12 +15,14 @@ models with thousands of consumers of one component small.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 
 from ortools.sat.python import cp_model
 
-from mtosched.expand import ComponentSupply, ProblemData
+from mtosched.expand import ComponentSupply, Operation, ProblemData
 from mtosched.model.variables import OperationVars, domain_bounds
+from mtosched.solution import ScheduledOperation
 
 
 def integer_scale(values: list[Decimal]) -> int:
@@ -53,23 +55,38 @@ def add_material_constraints(
     model: cp_model.CpModel,
     data: ProblemData,
     operations: dict[int, OperationVars],
+    frozen: Sequence[tuple[Operation, ScheduledOperation]] = (),
 ) -> None:
-    """Cumulative consumption before each supply step <= supply before it."""
+    """Cumulative consumption before each supply step <= supply before it.
+
+    ``frozen`` consumers (the fixed rest of a schedule in a neighbourhood
+    sub-model) consume known quantities at known times.
+    """
     consumers: dict[str, list[tuple[OperationVars, Decimal]]] = defaultdict(list)
     for vars_ in operations.values():
         for need in vars_.operation.needs:
             consumers[need.component_id].append((vars_, need.quantity))
+    fixed_use: dict[str, list[tuple[int, Decimal]]] = defaultdict(list)
+    for operation, placed in frozen:
+        for need in operation.needs:
+            if need.component_id in consumers:
+                fixed_use[need.component_id].append((placed.start, need.quantity))
     for component_id, uses in consumers.items():
         supply = data.supplies[component_id]
-        demand = sum((quantity for _, quantity in uses), Decimal(0))
+        fixed = fixed_use[component_id]
+        demand = sum((q for _, q in uses), Decimal(0)) + sum(
+            (q for _, q in fixed), Decimal(0)
+        )
         steps = [(b, cap) for b, cap in supply_steps(supply) if cap < demand]
         if not steps:
             continue
-        scale = integer_scale([q for _, q in uses] + [cap for _, cap in steps])
+        scale = integer_scale(
+            [q for _, q in uses] + [q for _, q in fixed] + [cap for _, cap in steps]
+        )
         previous: dict[int, cp_model.IntVar] = {}
         for b, cap in steps:
             terms = []
-            constant = 0
+            constant = sum(int(q * scale) for start, q in fixed if start < b)
             for vars_, quantity in uses:
                 amount = int(quantity * scale)
                 low, high = domain_bounds(vars_.start)

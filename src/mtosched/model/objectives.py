@@ -53,8 +53,14 @@ def objective_term(
     objective: Objective,
     orders: list[OrderVars],
     operations: dict[int, OperationVars],
+    floor: int | None = None,
 ) -> ObjectiveTerm:
-    """Build (or reuse) the variables of ``objective`` and its expression."""
+    """Build the variables of ``objective`` and its expression.
+
+    ``floor`` is a value the expression can never go below because of orders
+    outside the model (frozen in a neighbourhood sub-model): max-type
+    objectives start from it.
+    """
     if objective in (Objective.weighted_tardiness, Objective.late_orders):
         scale = integer_scale([o.order.weight for o in orders])
         weights = [int(o.order.weight * scale) for o in orders]
@@ -71,9 +77,11 @@ def objective_term(
     if objective is Objective.max_lateness:
         lows = [domain_bounds(o.completion)[0] - o.order.due for o in orders]
         highs = [domain_bounds(o.completion)[1] - o.order.due for o in orders]
-        worst = model.new_int_var(
-            max(lows, default=0), max(highs, default=0), "max_lateness"
-        )
+        low = max(lows, default=0)
+        high = max(highs, default=0)
+        if floor is not None:
+            low, high = max(low, floor), max(high, floor)
+        worst = model.new_int_var(low, high, "max_lateness")
         for o in orders:
             model.add(worst >= o.completion - o.order.due)
         return ObjectiveTerm(objective, worst, 1)
@@ -81,6 +89,8 @@ def objective_term(
         ends = [v.end for v in operations.values()]
         low = max((domain_bounds(e)[0] for e in ends), default=0)
         high = max((domain_bounds(e)[1] for e in ends), default=0)
+        if floor is not None:
+            low, high = max(low, floor), max(high, floor)
         makespan = model.new_int_var(low, high, "makespan")
         for o in orders:  # every operation precedes its order's final operation
             model.add(makespan >= o.completion)

@@ -34,6 +34,23 @@ class SolverParams(BaseModel):
     heuristic_time: float = Field(
         default=2.0, ge=0, description="seconds for the constructive warm start"
     )
+    lns: bool = Field(
+        default=True, description="improve with large-neighbourhood search"
+    )
+    lns_sub_time: float = Field(
+        default=1.0, gt=0, description="seconds per neighbourhood sub-model"
+    )
+    full_model_operations: int = Field(
+        default=3000,
+        ge=0,
+        description="up to this many operations, CP-SAT also gets the whole model",
+    )
+    full_model_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="share of the time for the whole model before the LNS",
+    )
     tie_break: bool = Field(
         default=True,
         description="after the objective, minimise total completion in a last stage",

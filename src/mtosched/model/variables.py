@@ -83,18 +83,21 @@ def add_operation_vars(
     operations: list[Operation],
     earliest: list[int],
     tails: list[int],
+    window: tuple[int, int] | None = None,
 ) -> dict[int, OperationVars]:
     """Create start/end and one optional interval per eligible machine.
 
     Domains are tight: an operation cannot start before its release, its
     predecessors' minimum durations and its material's first availability,
-    and must leave room for the rest of its order before the horizon.
+    and must leave room for the rest of its order before the horizon. In a
+    neighbourhood sub-model, ``window`` narrows that to [begin, end).
     """
+    begin, finish = window if window is not None else (0, data.horizon)
     result: dict[int, OperationVars] = {}
     for operation in operations:
         index = operation.index
-        low = earliest[index]
-        high = max(low, data.horizon - tails[index])
+        low = max(earliest[index], begin)
+        high = max(low, min(data.horizon, finish) - tails[index])
         start = model.new_int_var(low, high, f"start_{index}")
         end = model.new_int_var(
             low + operation.min_duration,

@@ -1,0 +1,361 @@
+"""Large-neighbourhood search: free part of the schedule, re-optimise it exactly.
+
+CP-SAT on the whole model stalls on hundreds of orders and is weakest on
+tardiness. Here it only ever sees a small sub-model: a few orders are freed
+(late orders and their neighbours on the same machines, a time window across
+the plant, or a run of one machine's sequence), everything else is frozen in
+place and enters the sub-model as constants (fixed intervals on the machines,
+known consumption of material). A sub-solution replaces the freed orders'
+operations; it is kept only when it is lexicographically no worse and the
+caller's acceptance test (the independent checker) passes.
+
+Neighbourhood size adapts: sub-models solved to optimality quickly grow,
+those that time out shrink.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from mtosched.expand import Operation, OrderPlan, ProblemData
+from mtosched.kpi import objective_value, order_results
+from mtosched.model.builder import FixedPart, ScheduleModel
+from mtosched.solution import Objective, ScheduledOperation, Solution
+
+Values = tuple  # lexicographic objective values of a schedule
+
+
+@dataclass
+class SearchSettings:
+    """Knobs of the search (the defaults are what the benchmarks use)."""
+
+    workers: int = 1
+    seed: int = 0
+    sub_time: float = 1.0  # seconds per sub-model, at most
+    min_operations: int = 8
+    max_operations: int = 400
+    start_operations: int = 16
+    deterministic: bool = False
+
+
+@dataclass
+class SearchStats:
+    """What the search did, for the log."""
+
+    iterations: int = 0
+    improvements: int = 0
+    rejected_by_check: int = 0
+    sub_optimal: int = 0
+
+
+class _Index:
+    """Where everything is in the incumbent, rebuilt after each accepted move."""
+
+    def __init__(self, data: ProblemData, solution: Solution) -> None:
+        self.data = data
+        placed = solution.by_key()
+        self.placement: dict[int, ScheduledOperation] = {}
+        for operation in data.operations:
+            found = placed.get((operation.work_order_id, operation.step))
+            if found is not None:
+                self.placement[operation.index] = found
+        self.by_machine: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        for index, op in self.placement.items():
+            self.by_machine[op.machine_id].append((op.start, op.end, index))
+        for entries in self.by_machine.values():
+            entries.sort()
+        self.starts = sorted((op.start, index) for index, op in self.placement.items())
+        self.longest = {
+            machine: max((end - start for start, end, _ in entries), default=0)
+            for machine, entries in self.by_machine.items()
+        }
+
+    def overlapping(self, machine: str, begin: int, end: int) -> list[int]:
+        """Operations on ``machine`` that intersect [begin, end)."""
+        entries = self.by_machine.get(machine, [])
+        stop = bisect.bisect_left(entries, (end, -1, -1))
+        lowest = begin - self.longest.get(machine, 0)
+        found = []
+        position = stop - 1
+        while position >= 0 and entries[position][0] >= lowest:
+            start, finish, index = entries[position]
+            if finish > begin or (start >= begin and start < end):
+                found.append(index)
+            position -= 1
+        return found
+
+
+class LargeNeighbourhoodSearch:
+    """Improves a complete schedule by repeatedly re-solving small parts of it."""
+
+    def __init__(
+        self,
+        data: ProblemData,
+        orders: list[OrderPlan],
+        objectives: list[Objective],
+        settings: SearchSettings,
+        accept: Callable[[Solution], bool],
+        progress: Callable[[Values], None] | None = None,
+    ) -> None:
+        self.data = data
+        self.orders = {order.order_id: order for order in orders}
+        self.objectives = objectives
+        self.settings = settings
+        self.accept = accept
+        self.progress = progress
+        self.rng = random.Random(settings.seed)
+        self.size = settings.start_operations
+        self.stats = SearchStats()
+        self.consumers: dict[str, list[int]] = defaultdict(list)
+        for order in orders:
+            for index in order.operations:
+                for need in data.operations[index].needs:
+                    self.consumers[need.component_id].append(index)
+
+    def values(self, solution: Solution) -> Values:
+        """Lexicographic objective values of a complete schedule."""
+        results = order_results(self.data, solution)
+        return tuple(objective_value(o, results, solution) for o in self.objectives)
+
+    def run(
+        self, incumbent: Solution, deadline: float, stop: threading.Event | None = None
+    ) -> Solution:
+        """Search until ``deadline`` (a ``time.perf_counter()`` value) or ``stop``."""
+        best = self.values(incumbent)
+        index = _Index(self.data, incumbent)
+        while time.perf_counter() < deadline - 0.05:
+            if stop is not None and stop.is_set():
+                break
+            self.stats.iterations += 1
+            freed = self.choose(index, incumbent)
+            if not freed:
+                break
+            budget = min(self.settings.sub_time, deadline - time.perf_counter())
+            candidate = self.reoptimise(index, incumbent, freed, budget)
+            if candidate is None:
+                continue
+            values = self.values(candidate)
+            if values > best:
+                continue
+            if not self.accept(candidate):
+                self.stats.rejected_by_check += 1
+                continue
+            if values < best:
+                self.stats.improvements += 1
+                if self.progress is not None:
+                    self.progress(values)
+            best, incumbent = values, candidate
+            index = _Index(self.data, incumbent)
+        return incumbent
+
+    # ----------------------------------------------------------- neighbourhoods
+    def choose(self, index: _Index, incumbent: Solution) -> list[str]:
+        """Pick the orders to free; the operator is drawn at random."""
+        late = self._late_orders(index)
+        operators = [self._around_late, self._time_window, self._machine_run]
+        weights = [3 if late else 0, 2, 2]
+        operator = self.rng.choices(operators, weights)[0]
+        freed = operator(index, late)
+        return freed or self._time_window(index, late)
+
+    def _late_orders(self, index: _Index) -> list[tuple[float, str]]:
+        late = []
+        for order in self.orders.values():
+            final = index.placement.get(order.final_operation)
+            if final is not None and final.end > order.due:
+                late.append(
+                    (float(order.weight) * (final.end - order.due), order.order_id)
+                )
+        return late
+
+    def _grow(self, index: _Index, seeds: list[int], begin: int, end: int) -> list[str]:
+        """Free the seeds' orders, then their neighbours on the same machines."""
+        chosen: dict[str, None] = {}
+        operations = 0
+        for seed_op in seeds:
+            order_id = self.data.operations[seed_op].order_id
+            if order_id not in chosen and order_id in self.orders:
+                chosen[order_id] = None
+                operations += len(self.orders[order_id].operations)
+            if operations >= self.size:
+                break
+        machines = {
+            index.placement[s].machine_id for s in seeds if s in index.placement
+        }
+        neighbours = []
+        for machine in machines:
+            for op_index in index.overlapping(machine, begin, end):
+                neighbours.append(
+                    (abs(index.placement[op_index].start - begin), op_index)
+                )
+        neighbours.sort()
+        for _, op_index in neighbours:
+            if operations >= self.size:
+                break
+            order_id = self.data.operations[op_index].order_id
+            if order_id not in chosen and order_id in self.orders:
+                chosen[order_id] = None
+                operations += len(self.orders[order_id].operations)
+        return list(chosen)
+
+    def _around_late(self, index: _Index, late: list[tuple[float, str]]) -> list[str]:
+        if not late:
+            return []
+        weights = [weight for weight, _ in late]
+        order_id = self.rng.choices([o for _, o in late], weights)[0]
+        order = self.orders[order_id]
+        ops = [i for i in order.operations if i in index.placement]
+        begin = min(index.placement[i].start for i in ops)
+        end = index.placement[order.final_operation].end
+        span = max(1, end - begin)
+        begin = max(0, begin - self.rng.randint(0, span))
+        return self._grow(index, ops, begin, end)
+
+    def _time_window(self, index: _Index, late: list[tuple[float, str]]) -> list[str]:
+        if not index.starts:
+            return []
+        position = self.rng.randrange(len(index.starts))
+        chosen: dict[str, None] = {}
+        operations = 0
+        for _, op_index in index.starts[position:]:
+            order_id = self.data.operations[op_index].order_id
+            if order_id in chosen or order_id not in self.orders:
+                continue
+            chosen[order_id] = None
+            operations += len(self.orders[order_id].operations)
+            if operations >= self.size:
+                break
+        return list(chosen)
+
+    def _machine_run(self, index: _Index, late: list[tuple[float, str]]) -> list[str]:
+        machines = [m for m, entries in index.by_machine.items() if entries]
+        if not machines:
+            return []
+        machine = self.rng.choice(machines)
+        entries = index.by_machine[machine]
+        position = self.rng.randrange(len(entries))
+        chosen: dict[str, None] = {}
+        operations = 0
+        for _, _, op_index in entries[position:]:
+            order_id = self.data.operations[op_index].order_id
+            if order_id in chosen or order_id not in self.orders:
+                continue
+            chosen[order_id] = None
+            operations += len(self.orders[order_id].operations)
+            if operations >= self.size:
+                break
+        return list(chosen)
+
+    # ---------------------------------------------------------- re-optimising
+    def reoptimise(
+        self, index: _Index, incumbent: Solution, freed: list[str], budget: float
+    ) -> Solution | None:
+        """Solve the sub-model of ``freed`` orders; the new complete schedule."""
+        orders = [self.orders[o] for o in freed]
+        members = {i for order in orders for i in order.operations}
+        fixed = self._fixed_part(index, orders, members)
+        built = ScheduleModel(self.data, orders, fixed)
+        built.hint(incumbent)
+        solver = cp_model.CpSolver()
+        parameters = solver.parameters
+        parameters.num_workers = self.settings.workers
+        parameters.random_seed = self.settings.seed + self.stats.iterations
+        if self.settings.deterministic:
+            parameters.max_deterministic_time = max(0.01, budget)
+            parameters.max_time_in_seconds = max(0.05, budget * 20)
+        else:
+            parameters.max_time_in_seconds = max(0.01, budget)
+        all_optimal = True
+        started = time.perf_counter()
+        found = False
+        for position, objective in enumerate(self.objectives):
+            term = built.term(objective)
+            built.model.minimize(term.expression)
+            status = solver.solve(built.model)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                all_optimal = False
+                break
+            found = True
+            all_optimal = all_optimal and status == cp_model.OPTIMAL
+            if position + 1 < len(self.objectives):
+                value = round(solver.objective_value)
+                built.model.add(term.expression <= value)
+                built.model.clear_hints()
+                for vars_ in built.operations.values():
+                    placed = vars_.extract(solver)
+                    vars_.hint(built.model, placed)
+        self._adapt(all_optimal, time.perf_counter() - started, budget)
+        if not found:
+            return None
+        new = {(p.work_order_id, p.step): p for p in built.extract(solver)}
+        operations = [
+            new.get((op.work_order_id, op.step), op) for op in incumbent.operations
+        ]
+        return Solution(operations, dict(incumbent.unschedulable))
+
+    def _fixed_part(
+        self, index: _Index, orders: list[OrderPlan], members: set[int]
+    ) -> FixedPart:
+        data = self.data
+        begin = min(index.placement[i].start for i in members)
+        end = max(index.placement[i].end for i in members)
+        end += max(1, (end - begin) // 4)
+        machines = {
+            mode.machine_id for i in members for mode in data.operations[i].modes
+        }
+        on_machines: list[tuple[Operation, ScheduledOperation]] = []
+        for machine in machines:
+            for op_index in index.overlapping(machine, begin, end):
+                if op_index not in members:
+                    on_machines.append(
+                        (data.operations[op_index], index.placement[op_index])
+                    )
+        components = {
+            need.component_id for i in members for need in data.operations[i].needs
+        }
+        consumers = [
+            (data.operations[i], index.placement[i])
+            for component in components
+            for i in self.consumers[component]
+            if i not in members and i in index.placement
+        ]
+        floors = self._floors(index, {o.order_id for o in orders})
+        return FixedPart(on_machines, consumers, (begin, end), floors)
+
+    def _floors(self, index: _Index, freed: set[str]) -> dict[Objective, int]:
+        floors: dict[Objective, int] = {}
+        if Objective.makespan in self.objectives:
+            floors[Objective.makespan] = max(
+                (
+                    p.end
+                    for i, p in index.placement.items()
+                    if self.data.operations[i].order_id not in freed
+                ),
+                default=0,
+            )
+        if Objective.max_lateness in self.objectives:
+            lateness = [
+                index.placement[o.final_operation].end - o.due
+                for o in self.orders.values()
+                if o.order_id not in freed and o.final_operation in index.placement
+            ]
+            if lateness:
+                floors[Objective.max_lateness] = max(lateness)
+        return floors
+
+    def _adapt(self, optimal: bool, used: float, budget: float) -> None:
+        settings = self.settings
+        if optimal:
+            self.stats.sub_optimal += 1
+            if used < budget / 2:
+                self.size = min(settings.max_operations, int(self.size * 1.15) + 1)
+        else:
+            self.size = max(settings.min_operations, int(self.size * 0.7))
