@@ -297,9 +297,8 @@ class _Driver:
                 solver, built.model, _Callback(self, stage, scale)
             )
             self.interrupt.solver = None
-            self.log.append(
-                f"stage {stage}: {solver.status_name(status)} in {solver.wall_time:.2f}s"
-            )
+            outcome = solver.status_name(status)
+            self.log.append(f"stage {stage}: {outcome} in {solver.wall_time:.2f}s")
             if status == cp_model.INFEASIBLE and incumbent is None:
                 return None
             if status == cp_model.MODEL_INVALID:
