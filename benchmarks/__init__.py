@@ -1,0 +1,1 @@
+"""Benchmark studies of mtosched on published instance sets (see README.md)."""
