@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     header = Header(
         title=f"{benchmark.name}: {benchmark.description}",
-        command=shlex.join(getattr(sys, "orig_argv", sys.argv)),
+        command=_command(),
         protocol=[
             f"Date: {stamp}",
             f"Objective: {objective}; time limit {time_limit:g} s per instance; "
@@ -187,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.output.resolve() == RESULTS.resolve():
         update_readme_links()
     return 0
+
+
+def _command() -> str:
+    """The command as typed, with the interpreter shown as plain ``python``."""
+    argv = list(getattr(sys, "orig_argv", ["python", *sys.argv]))
+    return shlex.join(["python", *argv[1:]])
 
 
 def _reference_note(benchmark: BenchmarkSet, objective: str) -> str:

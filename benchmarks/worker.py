@@ -115,10 +115,25 @@ def _run_peer(job: Job, instance: Any, outcome: Outcome) -> None:
         outcome.check = _check(instance, peer.solution, job.objective, peer.objective)
 
 
+def _preload(solver: str) -> None:
+    """Import the solver's libraries before the clock starts.
+
+    Both sides import OR-Tools (and PyJobShop its plotting stack) lazily; the
+    wall time should measure solving, not a one-off import in a fresh process.
+    """
+    import ortools.sat.python.cp_model  # noqa: F401
+
+    import mtosched.solve  # noqa: F401
+
+    if solver == "pyjobshop":
+        import pyjobshop  # noqa: F401
+
+
 def run_in_child(job: Job, connection: Connection) -> None:
     """Process entry point: run ``job`` and send back an :class:`Outcome`."""
     outcome = Outcome()
     try:
+        _preload(job.solver)
         instance = job.spec.load()
         if job.solver == "mtosched":
             _run_mtosched(job, instance, outcome)
