@@ -2,7 +2,14 @@
 
 from mtosched.domain import Instance, InstanceError
 from mtosched.expand import ProblemData, expand
-from mtosched.io.loaders import load_instance
+from mtosched.io.loaders import instance_from_dict, load_instance
 
-__all__ = ["Instance", "InstanceError", "ProblemData", "expand", "load_instance"]
+__all__ = [
+    "Instance",
+    "InstanceError",
+    "ProblemData",
+    "expand",
+    "instance_from_dict",
+    "load_instance",
+]
 __version__ = "0.1.0"

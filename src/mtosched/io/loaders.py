@@ -195,11 +195,12 @@ def read_mapping(data: Any, label: str) -> tuple[dict[str, RawTable], list[Probl
                 stacklevel=3,
             )
             continue
-        table = RawTable(name, label, header_row=None)
+        # One file holds every table, so its problems name the table too.
+        table = RawTable(name, f"{label} table {name}", header_row=None)
         if name == "settings":
             if not isinstance(content, dict):
                 problems.append(
-                    Problem(name, None, None, None, "an object of settings", label)
+                    Problem(name, None, None, None, "an object of settings", table.file)
                 )
                 continue
             table.rows = [(None, {"key": k, "value": v}) for k, v in content.items()]
@@ -207,11 +208,15 @@ def read_mapping(data: Any, label: str) -> tuple[dict[str, RawTable], list[Probl
             tables[name] = table
             continue
         if not isinstance(content, list):
-            problems.append(Problem(name, None, None, None, "a list of objects", label))
+            problems.append(
+                Problem(name, None, None, None, "a list of objects", table.file)
+            )
             continue
         for index, item in enumerate(content):
             if not isinstance(item, dict):
-                problems.append(Problem(name, index, None, item, "an object", label))
+                problems.append(
+                    Problem(name, index, None, item, "an object", table.file)
+                )
                 continue
             table.rows.append((index, item))
         table.columns = None  # JSON items carry their own keys
@@ -250,6 +255,8 @@ def build_instance(
     for name in REQUIRED_TABLES:
         if name not in tables:
             incomplete.add(name)
+            if any(problem.table == name for problem in problems):
+                continue  # present but unreadable: already reported
             problems.append(
                 Problem(
                     name,
@@ -410,8 +417,7 @@ def _validate_rows(
             unknown |= {k for k in record if k not in fields}
         if unknown:
             warnings.warn(
-                f"{table.file}: unknown field(s) in {table.name}: "
-                f"{', '.join(sorted(unknown))}; ignored",
+                f"{table.file}: unknown field(s) {', '.join(sorted(unknown))}; ignored",
                 InstanceWarning,
                 stacklevel=3,
             )
