@@ -11,6 +11,9 @@ from typing import Annotated
 
 import typer
 
+from mtosched.cli.check import check_command
+from mtosched.cli.report import report_command
+from mtosched.cli.solve import solve_command
 from mtosched.cli.validate import validate
 
 app = typer.Typer(
@@ -42,6 +45,9 @@ def _main(
 
 
 app.command()(validate)
+app.command("solve")(solve_command)
+app.command("check")(check_command)
+app.command("report")(report_command)
 
 
 def main() -> None:
