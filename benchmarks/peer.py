@@ -12,6 +12,7 @@ machines, release and due dates, weights. Anything else raises ``ValueError``.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,9 +27,10 @@ class PeerOutcome:
     """What the peer reports, with its schedule in mtosched's terms."""
 
     status: str  # PyJobShop's status: Optimal, Feasible, Time-limit, ...
-    objective: Decimal | None
+    objective: Decimal | None  # of the returned schedule (PyJobShop recomputes it)
     bound: Decimal | None
     solution: Solution | None
+    reported: Decimal | None = None  # CP-SAT's objective value, as PyJobShop reports
 
 
 def available() -> bool:
@@ -141,9 +143,14 @@ def _outcome(result: Any, placed: list[tuple[str, int]], machine_ids: list[str])
                 work_order_id, step, machine_ids[resource], task.start, task.end
             )
         )
+    # ``result.objective`` is CP-SAT's objective value; it can exceed the value
+    # of the schedule PyJobShop returns (seen on wt40 at 5 s: 2466 reported,
+    # 2463 for the schedule). The schedule is what a user gets, so its value,
+    # recomputed by PyJobShop itself, is the peer's objective.
     return PeerOutcome(
         status,
-        Decimal(round(result.objective)),
-        Decimal(round(result.lower_bound)),
+        Decimal(int(result.best.objective)),
+        Decimal(math.ceil(result.lower_bound - 1e-6)),
         Solution(operations),
+        Decimal(round(result.objective)),
     )

@@ -43,6 +43,7 @@ class Row:
     peak_memory_mib: float | None
     check: str
     error: str
+    notes: str = ""
 
     @classmethod
     def from_outcome(
@@ -75,6 +76,7 @@ class Row:
             peak_memory_mib=outcome.peak_memory_mib,
             check=outcome.check,
             error=outcome.error,
+            notes="; ".join(outcome.notes),
         )
 
     @property
@@ -243,6 +245,9 @@ def write_markdown(
     if with_peer:
         lines += ["", *_comparison(own, peer)]
     lines += ["", "## Per instance", "", *_instance_table(own, peer, with_peer)]
+    notes = [f"- {r.instance} ({r.solver}): {r.notes}" for r in rows if r.notes]
+    if notes:
+        lines += ["", "Notes:", "", *notes]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -109,6 +109,11 @@ def _run_peer(job: Job, instance: Any, outcome: Outcome) -> None:
     outcome.status = peer.status.lower()
     outcome.objective = peer.objective
     outcome.bound = peer.bound
+    if peer.reported is not None and peer.reported != peer.objective:
+        outcome.notes.append(
+            f"CP-SAT reported objective {peer.reported}, "
+            f"the returned schedule is worth {peer.objective}"
+        )
     if peer.solution is None or peer.objective is None:
         outcome.check = "no schedule"
     else:
@@ -143,7 +148,7 @@ def run_in_child(job: Job, connection: Connection) -> None:
             raise ValueError(f"unknown solver {job.solver!r}")
     except Exception as error:
         outcome.error = f"{type(error).__name__}: {error}"[:300]
-        outcome.notes.append(traceback.format_exc(limit=3)[-600:])
+        traceback.print_exc()  # the full story goes to the runner's stderr
     outcome.peak_memory_mib = _peak_memory_mib()
     connection.send(outcome)
     connection.close()
