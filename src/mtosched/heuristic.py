@@ -501,8 +501,8 @@ class _ReadySet:
         heapq.heappush(self.pending, (start, index))
         self.blocked += 1
         self.blocked_at = min(self.blocked_at, start)
-        if self.blocked >= _BOUNCES:
-            self.clock = int(self.blocked_at)
+        if self.blocked >= _BOUNCES:  # never backwards: see ``_AtcQueue``
+            self.clock = max(self.clock, int(self.blocked_at))
             self.blocked, self.blocked_at = 0, math.inf
 
 
