@@ -92,9 +92,19 @@ def left_shift(data: ProblemData, solution: Solution) -> Solution:
             continue
         operation = data.operations[index]
         duration = placed.end - placed.start
+        if index in data.pinned:  # started work does not move
+            new_end[index] = placed.end
+            track = track_of[(placed.machine_id, placed.work_order_id, placed.step)]
+            track_free[track] = max(track_free[track], placed.end)
+            for need in operation.needs:
+                consumed[need.component_id] += need.quantity
+                last_consumer_start[need.component_id] = placed.start
+            shifted.append(placed)
+            continue
         track = track_of[(placed.machine_id, placed.work_order_id, placed.step)]
         lower = max(
             data.orders[operation.order_id].release,
+            data.not_before,
             track_free[track] if duration > 0 else 0,
             *(new_end.get(p, 0) for p in operation.predecessors),
         )

@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from mtosched.domain import Instance, Rounding
 from mtosched.domain.tables import RoutingRow
+from mtosched.solution import ScheduledOperation
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,11 @@ class ProblemData:
     downtime: dict[str, list[tuple[int, int]]]
     supplies: dict[str, ComponentSupply]
     horizon: int
+    #: Operations that must stay exactly where they are (rescheduling: work
+    #: already started keeps its machine and times), by operation index.
+    pinned: dict[int, ScheduledOperation] = field(default_factory=dict)
+    #: Nothing that is not pinned may start before this time (rescheduling "now").
+    not_before: int = 0
     _earliest: list[int] | None = field(default=None, repr=False, compare=False)
     _tails: list[int] | None = field(default=None, repr=False, compare=False)
 
@@ -170,16 +176,22 @@ class ProblemData:
         if self._earliest is not None:
             return self._earliest
         earliest = [0] * len(self.operations)
+        ends = [0] * len(self.operations)
         for operation in self.operations:  # predecessors come first by construction
-            bound = self.orders[operation.order_id].release
+            pinned = self.pinned.get(operation.index)
+            if pinned is not None:
+                earliest[operation.index] = pinned.start
+                ends[operation.index] = pinned.end
+                continue
+            bound = max(self.orders[operation.order_id].release, self.not_before)
             for pred in operation.predecessors:
-                pred_op = self.operations[pred]
-                bound = max(bound, earliest[pred] + pred_op.min_duration)
+                bound = max(bound, ends[pred])
             for need in operation.needs:
                 bound = max(
                     bound, self.material_ready(need.component_id, need.quantity)
                 )
             earliest[operation.index] = bound
+            ends[operation.index] = bound + operation.min_duration
         self._earliest = earliest
         return earliest
 
@@ -431,6 +443,22 @@ def _downtime(instance: Instance) -> dict[str, list[tuple[int, int]]]:
     return merged
 
 
+def pin(
+    data: ProblemData, pinned: dict[int, ScheduledOperation], not_before: int
+) -> ProblemData:
+    """A copy of ``data`` with operations pinned in place and a "now".
+
+    Used by rescheduling: started work stays, nothing new starts before now.
+    """
+    from dataclasses import replace
+
+    pinned_data = replace(
+        data, pinned=dict(pinned), not_before=not_before, _earliest=None, _tails=None
+    )
+    pinned_data.horizon = _horizon(pinned_data)
+    return pinned_data
+
+
 def _horizon(data: ProblemData) -> int:
     """An end time that some optimal schedule respects, derived from the data.
 
@@ -440,6 +468,8 @@ def _horizon(data: ProblemData) -> int:
     """
     orders = data.schedulable_orders()
     ready = max((order.release for order in orders), default=0)
+    ready = max(ready, data.not_before)
+    ready = max([ready, *(p.end for p in data.pinned.values())])
     for supply in data.supplies.values():
         for receipt in supply.receipts:
             ready = max(ready, receipt.time)

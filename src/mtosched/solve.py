@@ -94,18 +94,23 @@ def solve(
     | str
     | Sequence[Objective | str] = Objective.weighted_tardiness,
     progress: ProgressCallback | None = None,
+    reference: Solution | None = None,
 ) -> Result:
     """Schedule every order that can be supplied, minimising ``objective``.
 
     ``objective`` may be a lexicographic list (``"late-orders,weighted-tardiness"``).
-    Returns a :class:`Result`; it never raises for a valid instance.
+    With a ``reference`` (a previous plan), the last stage keeps the schedule
+    close to it instead of only compacting it. Returns a :class:`Result`; it
+    never raises for a valid instance.
     """
     started = time.perf_counter()
     params = params or SolverParams()
     objectives = _objectives(objective)
     data = instance if isinstance(instance, ProblemData) else expand(instance)
     with _Interrupt() as interrupt:
-        return _Driver(data, params, objectives, progress, started, interrupt).run()
+        driver = _Driver(data, params, objectives, progress, started, interrupt)
+        driver.reference = reference
+        return driver.run()
 
 
 class _Driver:
@@ -127,6 +132,7 @@ class _Driver:
         self.started = started
         self.interrupt = interrupt
         self.log: list[str] = []
+        self.reference: Solution | None = None
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
@@ -267,11 +273,13 @@ class _Driver:
         statuses: list[bool] = []
         bound: Decimal | None = None
         stages: list[Objective | None] = list(self.objectives)
-        if self.params.tie_break:
+        if self.params.tie_break or self.reference is not None:
             stages.append(None)
         for position, objective in enumerate(stages):
             tie_break = objective is None
-            if self.stopped() or (tie_break and not all(statuses)):
+            if self.stopped() or (
+                tie_break and not all(statuses) and self.reference is None
+            ):
                 break
             left = max(0.0, deadline - self.elapsed())
             if tie_break:

@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 from mtosched.expand import Operation, OrderPlan, ProblemData
 from mtosched.model.machine_capacity import add_machine_capacity_constraints
 from mtosched.model.material import add_material_constraints
-from mtosched.model.objectives import ObjectiveTerm, objective_term
+from mtosched.model.objectives import ObjectiveTerm, objective_term, stability_term
 from mtosched.model.precedence import add_precedence_constraints
 from mtosched.model.variables import OperationVars, OrderVars, add_operation_vars
 from mtosched.solution import Objective, ScheduledOperation, Solution
@@ -83,6 +83,10 @@ class ScheduleModel:
                 self.model, objective, self.orders, self.operations, floor
             )
         return self._terms[objective]
+
+    def stability(self, reference: Solution) -> cp_model.LinearExprT:
+        """Distance from a previous plan (see :func:`stability_term`)."""
+        return stability_term(self.model, self.operations, reference.by_key())
 
     def total_completion(self) -> cp_model.LinearExprT:
         """Sum of all operation ends: the compactness tie-break."""

@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 
 from mtosched.model.material import integer_scale
 from mtosched.model.variables import OperationVars, OrderVars, domain_bounds
-from mtosched.solution import Objective
+from mtosched.solution import Objective, ScheduledOperation
 
 
 @dataclass
@@ -100,3 +100,38 @@ def objective_term(
             objective, sum(o.completion - o.order.release for o in orders), 1
         )
     raise ValueError(f"unknown objective {objective}")
+
+
+def stability_term(
+    model: cp_model.CpModel,
+    operations: dict[int, OperationVars],
+    reference: dict[tuple[str, int], ScheduledOperation],
+) -> cp_model.LinearExprT:
+    """How far a schedule moved from a previous plan (rescheduling).
+
+    Each operation that was in the previous plan costs the absolute shift of
+    its start, plus its duration on the old machine when it changes machine
+    (moving work to another machine disturbs the shop floor at least as much
+    as moving it by its own length).
+    """
+    terms: list[cp_model.LinearExprT] = []
+    for vars_ in operations.values():
+        op = vars_.operation
+        previous = reference.get((op.work_order_id, op.step))
+        if previous is None:
+            continue
+        low, high = domain_bounds(vars_.start)
+        if low == high == previous.start and len(vars_.modes) == 1:
+            continue  # pinned or forced: nothing to measure
+        shift = model.new_int_var(
+            0, max(abs(high - previous.start), abs(low - previous.start)), ""
+        )
+        model.add(shift >= vars_.start - previous.start)
+        model.add(shift >= previous.start - vars_.start)
+        terms.append(shift)
+        for mode in vars_.modes:
+            if mode.machine_id == previous.machine_id and not isinstance(
+                mode.present, int
+            ):
+                terms.append(max(1, mode.duration) * (1 - mode.present))
+    return sum(terms)

@@ -96,6 +96,10 @@ def add_operation_vars(
     result: dict[int, OperationVars] = {}
     for operation in operations:
         index = operation.index
+        pinned = data.pinned.get(index)
+        if pinned is not None:
+            result[index] = _pinned_vars(model, operation, pinned)
+            continue
         low = max(earliest[index], begin)
         high = max(low, min(data.horizon, finish) - tails[index])
         start = model.new_int_var(low, high, f"start_{index}")
@@ -127,3 +131,18 @@ def add_operation_vars(
             model.add_exactly_one(m.present for m in vars_.modes)  # type: ignore[misc]
         result[index] = vars_
     return result
+
+
+def _pinned_vars(
+    model: cp_model.CpModel, operation: Operation, pinned: ScheduledOperation
+) -> OperationVars:
+    """An operation that stays where it is: constants on its one machine."""
+    start = model.new_constant(pinned.start)
+    end = model.new_constant(pinned.end)
+    vars_ = OperationVars(operation, start, end)
+    interval = model.new_fixed_size_interval_var(
+        pinned.start, pinned.end - pinned.start, f"pinned_{operation.index}"
+    )
+    duration = pinned.end - pinned.start
+    vars_.modes.append(ModeVars(pinned.machine_id, duration, 1, interval))
+    return vars_
