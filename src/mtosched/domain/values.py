@@ -106,16 +106,30 @@ def _number_out(value: Decimal) -> int | float | str:
     return int(value) if value == value.to_integral_value() else str(value)
 
 
-_NUMBER_SCHEMA = WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]})
+#: A number written as text (CSV cells, exact decimals in JSON strings).
+_DECIMAL_PATTERN = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+
+
+def _number_schema(**bounds: int) -> WithJsonSchema:
+    """A JSON number (with its bounds) or the same number as exact text."""
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", **bounds},
+                {"type": "string", "pattern": _DECIMAL_PATTERN},
+            ]
+        }
+    )
+
 
 Number = Annotated[
     Decimal,
     BeforeValidator(to_decimal),
     PlainSerializer(_number_out, when_used="json"),
-    _NUMBER_SCHEMA,
+    _number_schema(),
 ]
-NonNegative = Annotated[Number, Field(ge=0)]
-Positive = Annotated[Number, Field(gt=0)]
+NonNegative = Annotated[Number, Field(ge=0), _number_schema(minimum=0)]
+Positive = Annotated[Number, Field(gt=0), _number_schema(exclusiveMinimum=0)]
 
 
 def _time_out(value: Decimal | datetime) -> int | float | str:
