@@ -171,20 +171,38 @@ def software_description(peer_version: str | None) -> str:
 
 
 def git_revision() -> str:
-    """The checkout's commit, with ``-dirty`` when files differ from it."""
+    """The checkout's commit, with ``-dirty`` when tracked files differ from it.
+
+    The runner's own output (``benchmarks/results``, the README's list of
+    latest tables) does not count: a study must not make the next one dirty.
+    """
     root = Path(__file__).resolve().parents[1]
-    try:
+
+    def git(*arguments: str) -> str:
         done = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--abbrev=10"],
+            ["git", *arguments],
             cwd=root,
             capture_output=True,
             text=True,
             timeout=10,
             check=True,
         )
+        return done.stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short=10", "HEAD")
+        changes = git(
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":(exclude)benchmarks/results",
+            ":(exclude)benchmarks/README.md",
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    return done.stdout.strip() or "unknown"
+    return commit + ("-dirty" if changes else "")
 
 
 # -------------------------------------------------------------------- writing

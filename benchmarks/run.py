@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     header = Header(
         title=f"{benchmark.name}: {benchmark.description}",
-        command=_command(),
+        command=_command(argv),
         protocol=[
             f"Date: {stamp}",
             f"Objective: {objective}; time limit {time_limit:g} s per instance; "
@@ -189,10 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _command() -> str:
-    """The command as typed, with the interpreter shown as plain ``python``."""
-    argv = list(getattr(sys, "orig_argv", ["python", *sys.argv]))
-    return shlex.join(["python", *argv[1:]])
+def _command(argv: list[str] | None) -> str:
+    """The command as typed, with the interpreter shown as plain ``python``.
+
+    Called as a function (``main(argv)``), the equivalent command line.
+    """
+    if argv is not None:
+        return shlex.join(["python", "-m", "benchmarks.run", *argv])
+    typed = list(getattr(sys, "orig_argv", ["python", *sys.argv]))
+    return shlex.join(["python", *typed[1:]])
 
 
 def _reference_note(benchmark: BenchmarkSet, objective: str) -> str:
