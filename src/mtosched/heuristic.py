@@ -85,14 +85,21 @@ class _MachineProfile:
     runs forever and is always 0. Downtime is stored as full usage. Equal
     neighbouring steps are merged, so a densely packed capacity-1 machine is a
     few busy blocks and a search skips each block in one step.
+
+    Gaps too short for anything pile up behind the frontier, and an operation
+    whose bound is early (released at 0) would scan them all. So the machine
+    remembers, per duration d, the earliest start of any free window of length
+    d: no operation of that length starts before it. It only moves forward
+    (windows only fill up), and only when a reservation overlaps it.
     """
 
-    __slots__ = ("capacity", "levels", "times")
+    __slots__ = ("capacity", "first_fit", "levels", "times")
 
     def __init__(self, capacity: int, downtime: list[tuple[int, int]]) -> None:
         self.capacity = capacity
         self.times: list[int] = [0]
         self.levels: list[int] = [0]
+        self.first_fit: dict[int, int] = {}  # duration -> earliest free window
         for start, end in downtime:
             self.reserve(start, end, capacity)
 
@@ -103,6 +110,13 @@ class _MachineProfile:
         """
         if duration <= 0:
             return earliest
+        first = self.first_fit.get(duration)
+        if first is None:
+            first = self.first_fit[duration] = self._scan(0, duration)
+        return first if earliest <= first else self._scan(earliest, duration)
+
+    def _scan(self, earliest: int, duration: int) -> int:
+        """The earliest fit, step by step from ``earliest``."""
         times, levels, capacity = self.times, self.levels, self.capacity
         count = len(times)
         index = bisect_right(times, earliest) - 1
@@ -131,6 +145,10 @@ class _MachineProfile:
         # Merge at the two boundaries touched (the right one first: indices shift).
         self._merge(last)
         self._merge(first)
+        first_fit = self.first_fit
+        for duration, fit in first_fit.items():
+            if fit < end and start < fit + duration:  # its window may be full now
+                first_fit[duration] = self._scan(fit, duration)
 
     def _split(self, at: int) -> int:
         """Index of the breakpoint at ``at``, inserted if missing (``at >= 0``)."""
