@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conftest import INSTANCES, write_tables
+from conftest import INSTANCES, shipped, write_tables
 from mtosched import Instance, InstanceError, expand, instance_from_dict, load_instance
 from mtosched.domain import InstanceWarning, TimeUnit
 from mtosched.io.instance_writer import to_json_text, write_instance
@@ -103,6 +103,27 @@ def rich_instance() -> Instance:
 
 def target(tmp_path: Path, form: str) -> Path:
     return tmp_path / ("plan" if form == "folder" else form)
+
+
+# ------------------------------------------------------------- shipped forms
+@pytest.mark.parametrize("form", ["ebike.json", "ebike.xlsx"])
+def test_ebike_forms_load_to_equal_instances(form: str) -> None:
+    """The committed forms match the CSV folder.
+
+    When this fails after editing ``instances/ebike/``, run
+    ``python scripts/generate_forms.py``.
+    """
+    csv_form = shipped("ebike")
+    assert load_instance(INSTANCES / form) == csv_form
+    assert len(csv_form.orders) == 30
+
+
+def test_ebike_uses_datetimes_and_fractions() -> None:
+    # What makes the three-form equality test worth having.
+    instance = shipped("ebike")
+    assert instance.settings.start == datetime(2026, 3, 2, 6, 0)
+    assert all(isinstance(order.due, datetime) for order in instance.orders)
+    assert any(line.quantity != int(line.quantity) for line in instance.bom)
 
 
 # ----------------------------------------------------------------- round trip

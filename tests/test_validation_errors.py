@@ -151,6 +151,18 @@ def test_duplicate_ids(
     assert len(problem_lines(output)) == 1
 
 
+def test_supply_id_clashing_with_a_default_id(
+    csv_instance: Callable[..., Path],
+) -> None:
+    # The unnamed supply on line 2 gets the default id S1, which line 3 uses.
+    supplies = (
+        "supply_id,component_id,quantity,arrival\n,BAT-500,1,30\nS1,BAT-500,1,40\n"
+    )
+    output = invalid(csv_instance(supplies=supplies))
+    line = reported(output, "supplies.csv, row 3, column 'supply_id': value 'S1': ")
+    assert "already at row 2" in line
+
+
 def test_duplicate_bom_pair_shows_both_ids(csv_instance: Callable[..., Path]) -> None:
     bom = BASE_TABLES["bom"] + "        BIKE,FRAME,2,\n"
     output = invalid(csv_instance(bom=bom))

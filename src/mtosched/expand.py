@@ -409,13 +409,13 @@ def _check_supply(
             for need in operations[index].needs:
                 totals[need.component_id] += need.quantity
         reasons = []
-        for component_id, need in sorted(totals.items()):
+        for component_id, total in sorted(totals.items()):
             supply = supplies[component_id]
             if supply.lead_time is not None:
                 continue
-            if need > supply.finite_total:
+            if total > supply.finite_total:
                 reasons.append(
-                    f"short of {component_id}: needs {format_quantity(need)}, "
+                    f"short of {component_id}: needs {format_quantity(total)}, "
                     f"at most {format_quantity(supply.finite_total)} available"
                 )
         if reasons:

@@ -160,7 +160,14 @@ class ReferenceChecker:
         self._unique(
             "components", "component_id", (c.component_id for c in inst.components)
         )
-        self._unique("supplies", "supply_id", (s.supply_id for s in inst.supplies))
+        self._unique(
+            "supplies",
+            "supply_id",
+            (  # with the default ids S<n> that unnamed supplies will get
+                s.supply_id or f"S{position}"
+                for position, s in enumerate(inst.supplies, start=1)
+            ),
+        )
         self._unique(
             "bom",
             "component_id",

@@ -431,13 +431,13 @@ def _validate_rows(
             rows.append(model.model_validate(cleaned))
         except ValidationError as error:
             for item in error.errors():
-                column = str(item["loc"][0]) if item["loc"] else None
+                name = str(item["loc"][0]) if item["loc"] else None
                 problems.append(
                     Problem(
                         table.name,
                         row,
-                        column,
-                        record.get(column) if column else None,
+                        name,
+                        record.get(name) if name else None,
                         _message(item),
                         table.file,
                     )
