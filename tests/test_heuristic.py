@@ -142,6 +142,28 @@ def test_capacity_two_runs_two_at_once() -> None:
     assert report.makespan == 20
 
 
+def test_capacity_two_fills_a_half_used_stretch() -> None:
+    # Capacity 2, EDD order A (10), B (4), C (5), D (3): A [0, 10) and B [0, 4)
+    # fill both slots until 4; C uses the slot B frees, [4, 9); D (3) needs a
+    # slot for 3 units: one is free from 9 on (A runs until 10), so [9, 12).
+    jobs = {"A": (10, 1), "B": (4, 2), "C": (5, 3), "D": (3, 4)}
+    inst = instance(
+        [{"machine_id": "OVEN", "capacity": 2}],
+        [one_step(f"P{j}", "OVEN", p) for j, (p, _) in jobs.items()],
+        [
+            {"order_id": j, "product_id": f"P{j}", "due": d}
+            for j, (_, d) in jobs.items()
+        ],
+    )
+    solution, _ = build(inst, rule=PriorityRule.edd, window=10.0)
+    assert placed(solution) == {
+        "A": ("OVEN", 0, 10),
+        "B": ("OVEN", 0, 4),
+        "C": ("OVEN", 4, 9),
+        "D": ("OVEN", 9, 12),
+    }
+
+
 def test_downtime_pushes_an_operation_past_the_window() -> None:
     # M1 is down over [5, 12). LONG (8, due 10, first by EDD) cannot fit before
     # 5, so it runs [12, 20); SHORT (5) then fills [0, 5), ending exactly as
