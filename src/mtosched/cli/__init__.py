@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from mtosched.cli.check import check_command
+from mtosched.cli.generate import generate_command
 from mtosched.cli.report import report_command
 from mtosched.cli.solve import solve_command
 from mtosched.cli.validate import validate
@@ -48,6 +49,7 @@ app.command()(validate)
 app.command("solve")(solve_command)
 app.command("check")(check_command)
 app.command("report")(report_command)
+app.command("generate")(generate_command)
 
 
 def main() -> None:
