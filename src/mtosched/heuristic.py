@@ -587,29 +587,37 @@ def construct(
     return Solution(scheme.run(), unschedulable)
 
 
-#: (rule, look-ahead k, window) in the order they are tried, per objective. On
-#: generated instances a narrow window wins when the plant is overloaded and a
-#: wider one when it is not; a large k makes ATC weighted-shortest-first.
+#: (rule, look-ahead k, window) in the order they are tried, per objective,
+#: most useful first (a tight budget runs only the first few). On generated
+#: instances a narrow window wins when the plant is overloaded and a wider one
+#: when it is not; a very wide window (close to placing orders one by one in
+#: priority order) lets urgent late-released orders claim scarce material
+#: first (the e-bike example: 5,215 against 20,380 for narrow windows); a
+#: large k makes ATC weighted-shortest-first.
 _DUE_DATE_TRIALS = [
     (PriorityRule.atc, 2.0, 1.0),
-    (PriorityRule.edd, 2.0, 1.0),
-    (PriorityRule.atc, 0.5, 0.5),
-    (PriorityRule.atc, 8.0, 0.0),
     (PriorityRule.atc, 2.0, 0.0),
+    (PriorityRule.atc, 0.5, 10.0),
+    (PriorityRule.edd, 2.0, 1.0),
+    (PriorityRule.atc, 8.0, 0.0),
+    (PriorityRule.atc, 2.0, 100.0),
+    (PriorityRule.atc, 0.5, 0.5),
+    (PriorityRule.edd, 2.0, 10.0),
     (PriorityRule.atc, 8.0, 1.0),
     (PriorityRule.edd, 2.0, 0.0),
     (PriorityRule.atc, 50.0, 0.0),
-    (PriorityRule.atc, 0.5, 2.0),
     (PriorityRule.mwr, 2.0, 1.0),
-    (PriorityRule.atc, 2.0, 0.5),
+    (PriorityRule.atc, 0.5, 2.0),
 ]
 _MAKESPAN_TRIALS = [
     (PriorityRule.mwr, 2.0, 1.0),
     (PriorityRule.mwr, 2.0, 0.0),
+    (PriorityRule.mwr, 2.0, 10.0),
     (PriorityRule.atc, 2.0, 0.0),
     (PriorityRule.mwr, 2.0, 0.5),
     (PriorityRule.edd, 2.0, 1.0),
     (PriorityRule.atc, 2.0, 1.0),
+    (PriorityRule.atc, 2.0, 100.0),
 ]
 
 
