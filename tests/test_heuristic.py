@@ -481,6 +481,41 @@ def test_best_construction_is_never_worse_than_the_default(
         )
 
 
+def test_best_construction_lets_a_rush_order_claim_scarce_material() -> None:
+    # One PAINT on hand, one more at 100. EARLY (released 0, due 1000) and RUSH
+    # (released 10, due 20, weight 5) need one each, on separate machines.
+    # With the default narrow window EARLY is placed first and takes the paint
+    # at 0, so RUSH waits for 100: 5 x (105 - 20) = 425. A wide window lets
+    # RUSH be placed first ([10, 15)) and EARLY waits for the arrival: 0.
+    inst = instance(
+        ["M1", "M2"],
+        [one_step("PE", "M1", 5), one_step("PR", "M2", 5)],
+        [
+            {"order_id": "EARLY", "product_id": "PE", "due": 1000},
+            {
+                "order_id": "RUSH",
+                "product_id": "PR",
+                "due": 20,
+                "release": 10,
+                "weight": 5,
+            },
+        ],
+        bom=[
+            {"product_id": "PE", "component_id": "PAINT", "quantity": 1},
+            {"product_id": "PR", "component_id": "PAINT", "quantity": 1},
+        ],
+        components=[{"component_id": "PAINT", "on_hand": 1}],
+        supplies=[{"component_id": "PAINT", "quantity": 1, "arrival": 100}],
+    )
+    data = expand(inst)
+    assert check(inst, construct(data)).weighted_tardiness == 425
+    best = best_construction(data, Objective.weighted_tardiness)
+    report = check(inst, best)
+    assert report.ok
+    assert report.weighted_tardiness == 0
+    assert placed(best) == {"RUSH": ("M2", 10, 15), "EARLY": ("M1", 100, 105)}
+
+
 def test_best_construction_always_returns_a_schedule() -> None:
     data = expand(short_instance())
     solution = best_construction(data, Objective.makespan, time_budget=0.0)
