@@ -40,6 +40,12 @@ hundreds of operations, far too slow for 50,000. We use a time window instead:
 
 So every placement costs a few machine searches and heap operations: about
 O(n log n) for typical data (machine searches skip whole busy blocks).
+Measured on generated shops (tests/test_heuristic.py): 10,000 operations in
+about 0.35 s of CPU, 50,000 in about 2.5 s. Against an exact O(n²) version
+that evaluates ATC for every ready operation at its own earliest start after
+every placement, the windowed one was better on 18 of 36 settings (150-order
+shops, 3 seeds × 3 look-aheads × 4 windows) and worse on 18: the shortcut
+costs no quality we could measure.
 """
 
 from __future__ import annotations
