@@ -12,7 +12,7 @@ constants: fixed intervals on the machines and known consumption of material.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -20,7 +20,10 @@ from mtosched.expand import Operation, OrderPlan, ProblemData
 from mtosched.model.machine_capacity import add_machine_capacity_constraints
 from mtosched.model.material import add_material_constraints
 from mtosched.model.objectives import ObjectiveTerm, objective_term, stability_term
-from mtosched.model.precedence import add_precedence_constraints
+from mtosched.model.precedence import (
+    add_precedence_constraints,
+    add_sequence_constraints,
+)
 from mtosched.model.variables import OperationVars, OrderVars, add_operation_vars
 from mtosched.solution import Objective, ScheduledOperation, Solution
 
@@ -33,13 +36,16 @@ class FixedPart:
     the window; ``consumers`` are all frozen consumers of the components the
     freed orders use; ``window`` bounds where freed operations may be placed;
     ``floors`` are objective values the frozen orders already impose (for
-    makespan and maximum lateness).
+    makespan and maximum lateness). ``sequenced`` operations (by index) belong
+    to orders in the model but keep their machine and, on capacity-1 machines,
+    their sequence: they may only shift in time.
     """
 
     on_machines: list[tuple[Operation, ScheduledOperation]]
     consumers: list[tuple[Operation, ScheduledOperation]]
     window: tuple[int, int]
     floors: dict[Objective, int]
+    sequenced: dict[int, ScheduledOperation] = field(default_factory=dict)
 
 
 class ScheduleModel:
@@ -59,12 +65,21 @@ class ScheduleModel:
         on_machines = fixed.on_machines if fixed is not None else []
         consumers = fixed.consumers if fixed is not None else []
         window = fixed.window if fixed is not None else None
+        sequenced = fixed.sequenced if fixed is not None else {}
         # 1. variables: start/end per operation, an optional interval per machine
         self.operations: dict[int, OperationVars] = add_operation_vars(
-            self.model, data, operations, data.earliest_starts(), data.tails(), window
+            self.model,
+            data,
+            operations,
+            data.earliest_starts(),
+            data.tails(),
+            window,
+            {i: placed.machine_id for i, placed in sequenced.items()},
         )
-        # 2. routing order and child work orders before their consuming step
+        # 2. routing order and child work orders before their consuming step;
+        #    in a neighbourhood, the kept sequence of the operations around it
         add_precedence_constraints(self.model, self.operations)
+        add_sequence_constraints(self.model, data, self.operations, sequenced)
         # 3. machine capacity (no-overlap / cumulative) and downtime
         add_machine_capacity_constraints(self.model, data, self.operations, on_machines)
         # 4. material: consumption never ahead of stock + receipts

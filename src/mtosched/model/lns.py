@@ -40,9 +40,13 @@ class SearchSettings:
     workers: int = 1
     seed: int = 0
     sub_time: float = 1.0  # seconds per sub-model, at most
-    min_operations: int = 8
+    min_operations: int = 4
     max_operations: int = 400
     start_operations: int = 16
+    #: Up to this many operations, half of the moves let every other order
+    #: shift (keeping its sequence): freed orders can move anywhere.
+    relax_all_operations: int = 600
+    global_start_operations: int = 6
     deterministic: bool = False
 
 
@@ -112,7 +116,11 @@ class LargeNeighbourhoodSearch:
         self.accept = accept
         self.progress = progress
         self.rng = random.Random(settings.seed)
-        self.size = settings.start_operations
+        self.sizes = {
+            "window": settings.start_operations,
+            "global": settings.global_start_operations,
+        }
+        self.mode = "window"
         self.stats = SearchStats()
         self.consumers: dict[str, list[int]] = defaultdict(list)
         for order in orders:
@@ -157,8 +165,15 @@ class LargeNeighbourhoodSearch:
         return incumbent
 
     # ----------------------------------------------------------- neighbourhoods
+    @property
+    def size(self) -> int:
+        """Target number of freed operations for the current kind of move."""
+        return self.sizes[self.mode]
+
     def choose(self, index: _Index, incumbent: Solution) -> list[str]:
         """Pick the orders to free; the operator is drawn at random."""
+        small = len(index.placement) <= self.settings.relax_all_operations
+        self.mode = "global" if small and self.rng.random() < 0.5 else "window"
         late = self._late_orders(index)
         operators = [self._around_late, self._time_window, self._machine_run]
         weights = [3 if late else 0, 2, 2]
@@ -259,9 +274,7 @@ class LargeNeighbourhoodSearch:
         self, index: _Index, incumbent: Solution, freed: list[str], budget: float
     ) -> Solution | None:
         """Solve the sub-model of ``freed`` orders; the new complete schedule."""
-        orders = [self.orders[o] for o in freed]
-        members = {i for order in orders for i in order.operations}
-        fixed = self._fixed_part(index, orders, members)
+        orders, fixed = self._sub_problem(index, freed)
         built = ScheduleModel(self.data, orders, fixed)
         built.hint(incumbent)
         solver = cp_model.CpSolver()
@@ -301,34 +314,66 @@ class LargeNeighbourhoodSearch:
         ]
         return Solution(operations, dict(incumbent.unschedulable))
 
-    def _fixed_part(
-        self, index: _Index, orders: list[OrderPlan], members: set[int]
-    ) -> FixedPart:
+    def _sub_problem(
+        self, index: _Index, freed: list[str]
+    ) -> tuple[list[OrderPlan], FixedPart]:
+        """The orders in the sub-model and the frozen part around them.
+
+        Freed orders may go anywhere in the window, on any eligible machine.
+        Orders wholly inside the window keep their machines and sequences but
+        may shift (so freed work can be inserted anywhere among them); on small
+        schedules that is every other order. The rest is frozen in place.
+        """
         data = self.data
-        begin = min(index.placement[i].start for i in members)
-        end = max(index.placement[i].end for i in members)
-        end += max(1, (end - begin) // 4)
+        freed_set = set(freed)
+        members = {i for o in freed for i in self.orders[o].operations}
+        if self.mode == "global":
+            window = (0, data.horizon)
+        else:
+            begin = min(index.placement[i].start for i in members)
+            end = max(index.placement[i].end for i in members)
+            span = max(1, end - begin)
+            window = (max(0, begin - span // 2), end + span)
+        sequenced_orders = [
+            order
+            for order_id, order in self.orders.items()
+            if order_id not in freed_set
+            and all(
+                i in index.placement
+                and index.placement[i].start >= window[0]
+                and index.placement[i].end <= window[1]
+                for i in order.operations
+            )
+        ]
+        sequenced = {
+            i: index.placement[i]
+            for order in sequenced_orders
+            for i in order.operations
+        }
+        inside = members | set(sequenced)
         machines = {
-            mode.machine_id for i in members for mode in data.operations[i].modes
+            mode.machine_id for i in inside for mode in data.operations[i].modes
         }
         on_machines: list[tuple[Operation, ScheduledOperation]] = []
         for machine in machines:
-            for op_index in index.overlapping(machine, begin, end):
-                if op_index not in members:
+            for op_index in index.overlapping(machine, *window):
+                if op_index not in inside:
                     on_machines.append(
                         (data.operations[op_index], index.placement[op_index])
                     )
         components = {
-            need.component_id for i in members for need in data.operations[i].needs
+            need.component_id for i in inside for need in data.operations[i].needs
         }
         consumers = [
             (data.operations[i], index.placement[i])
             for component in components
             for i in self.consumers[component]
-            if i not in members and i in index.placement
+            if i not in inside and i in index.placement
         ]
-        floors = self._floors(index, {o.order_id for o in orders})
-        return FixedPart(on_machines, consumers, (begin, end), floors)
+        in_model = freed_set | {o.order_id for o in sequenced_orders}
+        floors = self._floors(index, in_model)
+        orders = [self.orders[o] for o in freed] + sequenced_orders
+        return orders, FixedPart(on_machines, consumers, window, floors, sequenced)
 
     def _floors(self, index: _Index, freed: set[str]) -> dict[Objective, int]:
         floors: dict[Objective, int] = {}
@@ -356,6 +401,7 @@ class LargeNeighbourhoodSearch:
         if optimal:
             self.stats.sub_optimal += 1
             if used < budget / 2:
-                self.size = min(settings.max_operations, int(self.size * 1.15) + 1)
+                grown = min(settings.max_operations, int(self.size * 1.15) + 1)
+                self.sizes[self.mode] = grown
         else:
-            self.size = max(settings.min_operations, int(self.size * 0.7))
+            self.sizes[self.mode] = max(settings.min_operations, int(self.size * 0.7))

@@ -46,7 +46,7 @@ class SolverParams(BaseModel):
         description="up to this many operations, CP-SAT also gets the whole model",
     )
     full_model_share: float = Field(
-        default=0.5,
+        default=0.2,
         ge=0,
         le=1,
         description="share of the time for the whole model before the LNS",

@@ -84,13 +84,15 @@ def add_operation_vars(
     earliest: list[int],
     tails: list[int],
     window: tuple[int, int] | None = None,
+    keep_machine: dict[int, str] | None = None,
 ) -> dict[int, OperationVars]:
     """Create start/end and one optional interval per eligible machine.
 
     Domains are tight: an operation cannot start before its release, its
     predecessors' minimum durations and its material's first availability,
     and must leave room for the rest of its order before the horizon. In a
-    neighbourhood sub-model, ``window`` narrows that to [begin, end).
+    neighbourhood sub-model, ``window`` narrows that to [begin, end) and
+    ``keep_machine`` leaves some operations only their current machine.
     """
     begin, finish = window if window is not None else (0, data.horizon)
     result: dict[int, OperationVars] = {}
@@ -104,13 +106,14 @@ def add_operation_vars(
         high = max(low, min(data.horizon, finish) - tails[index])
         start = model.new_int_var(low, high, f"start_{index}")
         end = model.new_int_var(
-            low + operation.min_duration,
-            high + operation.max_duration,
-            f"end_{index}",
+            low + operation.min_duration, high + operation.max_duration, f"end_{index}"
         )
         vars_ = OperationVars(operation, start, end)
-        single = len(operation.modes) == 1
-        for mode in operation.modes:
+        modes = operation.modes
+        if keep_machine and index in keep_machine:
+            modes = tuple(m for m in modes if m.machine_id == keep_machine[index])
+        single = len(modes) == 1
+        for mode in modes:
             name = f"op{index}_{mode.machine_id}"
             if single:
                 interval = model.new_fixed_size_interval_var(start, mode.duration, name)
