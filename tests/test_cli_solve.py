@@ -41,6 +41,7 @@ def test_solve_writes_all_five_files(ebike_plan: tuple[Path, str]) -> None:
         "schedule.csv",
         "orders.csv",
         "allocations.csv",
+        "explanations.csv",
         "summary.json",
         "report.html",
     }

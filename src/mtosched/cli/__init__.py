@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from mtosched.cli.check import check_command
+from mtosched.cli.explain import explain_command
 from mtosched.cli.generate import generate_command
 from mtosched.cli.report import report_command
 from mtosched.cli.solve import solve_command
@@ -49,6 +50,7 @@ app.command()(validate)
 app.command("solve")(solve_command)
 app.command("check")(check_command)
 app.command("report")(report_command)
+app.command("explain")(explain_command)
 app.command("generate")(generate_command)
 
 

@@ -67,17 +67,22 @@ ALLOCATION_COLUMNS = [
     "source",
     "available",
 ]
+#: Why late (see :mod:`mtosched.workflows.explain`): one row per link of a chain.
+EXPLANATION_COLUMNS = ["order_id", "cause", "resource", "from", "to", "detail"]
 #: Time columns that get an ``_at`` twin when the instance has a plan start.
 TIME_COLUMNS = {
     "schedule": ["start", "end"],
     "orders": ["release", "due", "completion"],
     "allocations": ["available"],
+    "explanations": ["from", "to"],
 }
 #: Every file :func:`write_results` may write; others in the folder are kept.
 RESULT_FILES = (
     "schedule.csv",
     "orders.csv",
     "allocations.csv",
+    "explanations.csv",
+    "changes.csv",
     "summary.json",
     "report.html",
 )
@@ -166,6 +171,27 @@ def allocations_frame(result: Result) -> pd.DataFrame:
     return _with_datetimes(frame, result.data, TIME_COLUMNS["allocations"])
 
 
+def explanations_frame(result: Result) -> pd.DataFrame:
+    """Why each late order is late: its chain of causes, earliest first."""
+    from mtosched.workflows.explain import explain
+
+    rows = [
+        {
+            "order_id": explanation.order_id,
+            "cause": cause.kind.value,
+            "resource": cause.resource,
+            "from": cause.start,
+            "to": cause.end,
+            "detail": cause.detail,
+        }
+        for explanation in explain(result)
+        for cause in explanation.causes
+    ]
+    frame = pd.DataFrame(rows, columns=EXPLANATION_COLUMNS)
+    frame = frame.astype({"from": "int64", "to": "int64"})
+    return _with_datetimes(frame, result.data, TIME_COLUMNS["explanations"])
+
+
 def _with_datetimes(
     frame: pd.DataFrame, data: ProblemData, columns: list[str]
 ) -> pd.DataFrame:
@@ -247,14 +273,22 @@ def _number(value: Decimal | float | int | None) -> int | float | None:
 
 
 # ------------------------------------------------------------------ files
-def write_results(result: Result, out_dir: str | Path, report: bool = True) -> Path:
+def write_results(
+    result: Result,
+    out_dir: str | Path,
+    report: bool = True,
+    extra: dict[str, Callable[[Path], None]] | None = None,
+) -> Path:
     """Write the spec's result files into ``out_dir`` (replacing old ones).
 
     Without a schedule (``no_solution``, ``infeasible``) only ``summary.json``
-    is written. Everything is first written to a temporary folder beside
-    ``out_dir``; only when all files are complete are they moved into place,
-    and result files of an earlier run that this run does not write (say, an
-    old ``report.html``) are removed. Returns ``out_dir``.
+    is written. ``extra`` maps further file names of :data:`RESULT_FILES`
+    (``changes.csv`` of a reschedule) to functions writing them, so that they
+    are replaced together with the rest. Everything is first written to a
+    temporary folder beside ``out_dir``; only when all files are complete are
+    they moved into place, and result files of an earlier run that this run
+    does not write (say, an old ``report.html``) are removed. Returns
+    ``out_dir``.
     """
     out_dir = Path(out_dir).resolve()
     if out_dir.exists() and not out_dir.is_dir():
@@ -262,7 +296,7 @@ def write_results(result: Result, out_dir: str | Path, report: bool = True) -> P
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = _sibling(out_dir, "new")
     try:
-        for name, write in _file_writers(result, report):
+        for name, write in [*_file_writers(result, report), *(extra or {}).items()]:
             write(staging / name)
         _move_into_place(staging, out_dir)
     finally:
@@ -278,6 +312,7 @@ def _file_writers(
         yield "schedule.csv", lambda path: write_csv(schedule_frame(result), path)
         yield "orders.csv", lambda path: write_csv(orders_frame(result), path)
         yield "allocations.csv", lambda path: write_csv(allocations_frame(result), path)
+        yield "explanations.csv", lambda p: write_csv(explanations_frame(result), p)
     yield "summary.json", lambda path: _write_json(summary(result), path)
     if report and result.status.has_schedule and result.solution is not None:
         yield "report.html", lambda path: _write_report(result, path)

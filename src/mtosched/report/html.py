@@ -12,6 +12,7 @@ from plotly.offline import get_plotlyjs
 
 from mtosched import __version__
 from mtosched.report.common import escape
+from mtosched.report.explanations import why_late_section
 from mtosched.report.gantt import machine_gantt, order_gantt
 from mtosched.report.material import material_chart
 from mtosched.report.tables import kpi_header, late_orders_table, unschedulable_table
@@ -98,6 +99,9 @@ def _schedule_sections(result: Result) -> list[str]:
         ),
         f"<section><h2>Late orders</h2>{late_orders_table(result)}</section>",
     ]
+    why_late = why_late_section(result)  # each late order's chain of causes
+    if why_late:
+        sections.append(why_late)
     left_out = unschedulable_table(result)
     if left_out:
         sections.append(f"<section><h2>Unschedulable orders</h2>{left_out}</section>")

@@ -1,0 +1,103 @@
+"""``mtosched explain``: why each late order of a result folder is late.
+
+``solve`` already writes the chains to ``explanations.csv``; this command
+prints them for a result folder (a solve's or a hand-edited one), or the chain
+of any one order with ``--order``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mtosched.cli.common import (
+    EXIT_INVALID,
+    expand_or_exit,
+    fail,
+    load_instance_or_exit,
+    print_problems,
+    stderr_console,
+    stdout_console,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from mtosched.expand import ProblemData
+    from mtosched.workflows.explain import Explanation
+
+
+def explain_command(
+    instance: Annotated[Path, typer.Argument(exists=True, help="The instance.")],
+    result_dir: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="A result folder.")
+    ],
+    order: Annotated[
+        str | None,
+        typer.Option("--order", help="Explain this order (late or not) only."),
+    ] = None,
+) -> None:
+    """Print, for every late order, the chain of causes behind its completion."""
+    from mtosched.io.results_reader import ResultFileError, read_result
+    from mtosched.workflows.explain import explain, explain_order
+
+    errors = stderr_console()
+    console = stdout_console()
+    data = expand_or_exit(load_instance_or_exit(instance, errors), errors)
+    try:
+        result = read_result(data, result_dir)
+    except ResultFileError as error:
+        print_problems(error.problems, result_dir, errors)
+        raise typer.Exit(EXIT_INVALID) from None
+    except ValueError as error:
+        raise fail(f"the schedule in {result_dir} is not valid: {error}") from None
+    if result.solution is None:
+        raise fail(f"{result_dir} holds no schedule (status {result.status.value})")
+    if order is not None:
+        if order not in data.orders:
+            raise fail(f"unknown order '{order}'")
+        try:
+            explanations = [explain_order(data, result.solution, order)]
+        except ValueError as error:
+            raise fail(str(error)) from None
+    else:
+        explanations = explain(result)
+        if not explanations:
+            console.print("No late orders: every order meets its due date.")
+            return
+    for explanation in explanations:
+        print_explanation(explanation, data, console)
+
+
+def print_explanation(
+    explanation: Explanation, data: ProblemData, console: Console
+) -> None:
+    """One order's chain as a small table, earliest cause first."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from mtosched.workflows.explain import when
+
+    lateness = explanation.lateness
+    status = f"late by {lateness}" if lateness > 0 else "on time"
+    table = Table(
+        title=Text(
+            f"{explanation.order_id}: {status} (due {when(data, explanation.due)}, "
+            f"completes {when(data, explanation.completion)})"
+        ),
+        title_justify="left",
+    )
+    for column in ("cause", "resource", "from", "to", "detail"):
+        table.add_column(column, overflow="fold")
+    for cause in explanation.causes:
+        cells = (
+            cause.kind.value,
+            cause.resource,
+            when(data, cause.start),
+            when(data, cause.end),
+            cause.detail,
+        )
+        table.add_row(*(Text(cell) for cell in cells))  # ids are not markup
+    console.print(table)
