@@ -771,3 +771,45 @@ def test_random_shops_are_checker_clean(
         if o.order_id not in short | set(left_out)
     )
     assert len(solution.operations) == expected
+
+
+@pytest.mark.parametrize("rule", list(PriorityRule))
+def test_pinned_operations_stay_and_nothing_else_starts_before_now(
+    rule: PriorityRule,
+) -> None:
+    # Rescheduling at now = 2: B started at 1 on M1 and is pinned there [1, 3),
+    # taking the only X on hand. C (M1, 4) waits for M1: 3..7. A (M2, 3) needs
+    # an X too: the next one arrives at 10, so 10..13 although M2 is free from
+    # now on.
+    from mtosched.expand import pin
+
+    shop = instance(
+        ["M1", "M2"],
+        [
+            {"product_id": "PA", "step": 1, "machine_id": "M2", "run_time": 3},
+            {"product_id": "PB", "step": 1, "machine_id": "M1", "run_time": 2},
+            {"product_id": "PC", "step": 1, "machine_id": "M1", "run_time": 4},
+        ],
+        [
+            {"order_id": "A", "product_id": "PA", "due": 3},
+            {"order_id": "B", "product_id": "PB", "due": 3},
+            {"order_id": "C", "product_id": "PC", "due": 4},
+        ],
+        bom=[
+            {"product_id": "PA", "component_id": "X", "quantity": 1},
+            {"product_id": "PB", "component_id": "X", "quantity": 1},
+        ],
+        components=[{"component_id": "X", "on_hand": 1}],
+        supplies=[{"component_id": "X", "quantity": 1, "arrival": 10}],
+    )
+    data = expand(shop)
+    b_operation = data.orders["B"].final_operation
+    started = ScheduledOperation("B", 1, "M1", 1, 3)
+    solution = construct(pin(data, {b_operation: started}, not_before=2), rule)
+    report = check(shop, solution)
+    assert report.ok, [str(v) for v in report.violations]
+    assert placed(solution) == {
+        "A": ("M2", 10, 13),
+        "B": ("M1", 1, 3),
+        "C": ("M1", 3, 7),
+    }

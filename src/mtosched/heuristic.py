@@ -439,23 +439,44 @@ class _Scheme:
             queue.push((-self.tails[index], bound, index), index)
 
     def run(self) -> list[ScheduledOperation]:
-        """Place every operation of the included orders (see the module doc)."""
-        operations = self.data.operations
+        """Place every operation of the included orders (see the module doc).
+
+        Pinned operations (rescheduling: work already started) are placed
+        first, exactly where they are, taking their machine time and material;
+        every other operation starts at or after ``data.not_before``.
+        """
+        data = self.data
+        operations = data.operations
+        pinned = {i: data.pinned[i] for i in self.indices if i in data.pinned}
         waiting_for = {i: len(operations[i].predecessors) for i in self.indices}
         successors: dict[int, list[int]] = defaultdict(list)
         for i in self.indices:
             for pred in operations[i].predecessors:
-                successors[pred].append(i)
+                if i not in pinned:
+                    successors[pred].append(i)
         bound = {
-            i: self.data.orders[operations[i].order_id].release for i in self.indices
+            i: max(data.orders[operations[i].order_id].release, data.not_before)
+            for i in self.indices
         }
         queue = (
             _AtcQueue(self.scale) if self.rule is PriorityRule.atc else _StaticQueue()
         )
         ready = _ReadySet(queue, self.width, self.admit)
+
+        def done(index: int, end: int) -> None:
+            for successor in successors[index]:
+                bound[successor] = max(bound[successor], end)
+                waiting_for[successor] -= 1
+                if waiting_for[successor] == 0:
+                    ready.add(successor, bound[successor])
+
+        for i, kept in pinned.items():
+            self.place(i, kept.start, kept.end, kept.machine_id)
         for i in self.indices:
-            if waiting_for[i] == 0:
+            if waiting_for[i] == 0 and i not in pinned:
                 ready.add(i, bound[i])
+        for i, kept in pinned.items():
+            done(i, kept.end)
         while len(self.placed) < len(self.indices):
             index = ready.pick()
             start, end, machine_id = self.earliest(index, bound[index])
@@ -464,11 +485,7 @@ class _Scheme:
                 ready.block(index, start)
                 continue
             self.place(index, start, end, machine_id)
-            for successor in successors[index]:
-                bound[successor] = max(bound[successor], end)
-                waiting_for[successor] -= 1
-                if waiting_for[successor] == 0:
-                    ready.add(successor, bound[successor])
+            done(index, end)
         return [self.placed[i] for i in self.indices]
 
 
