@@ -250,7 +250,7 @@ def _ebike() -> Profile:
                 "PAINT", (Part(("POWDER-BLK", "POWDER-WHT"), (0.25, 0.45), 2),)
             ),
         ),
-        (Child(tubes, made=0.6, bought="TUBESET-PRECUT"),),
+        (Child(tubes, made=0.4, bought="TUBESET-PRECUT"),),
     )
     wheels = ItemTemplate(
         "WHEELSET",
@@ -287,7 +287,7 @@ def _ebike() -> Profile:
             ),
             (
                 Child(frame, made=0.85, bought="FRAME-OEM"),
-                Child(wheels, made=0.6, bought="WHEELSET-OEM"),
+                Child(wheels, made=0.5, bought="WHEELSET-OEM"),
             ),
         )
 
@@ -1316,16 +1316,17 @@ class _Generator:
     def purchase_orders(
         self, component: str, quantity: Decimal, places: int
     ) -> list[tuple[int, str, Decimal]]:
-        """Split ``quantity`` into roughly weekly deliveries over the supply span.
+        """Split ``quantity`` into deliveries every few days over the supply span.
 
         At tightness 0 every delivery arrives in the first quarter of the
-        horizon; at 1 they spread until 95 % of it. Sizes vary ±30 %.
+        horizon; at 1 they spread until 95 % of it. Sizes vary ±30 %; trucks
+        arrive in the day shift (the plan starts at 06:00).
         """
         if quantity <= 0:
             return []
         rng = self.rng
         span = _lerp(SUPPLY_SPAN, self.supply_tightness) * self.horizon
-        count = max(1, min(26, round(self.horizon / (7 * MINUTES_PER_DAY))))
+        count = max(2, min(26, round(self.horizon / (5 * MINUTES_PER_DAY))))
         shares = [rng.uniform(0.7, 1.3) for _ in range(count)]
         scale = Decimal(str(sum(shares)))
         parts = [
@@ -1337,10 +1338,11 @@ class _Generator:
         for index, part in enumerate(parts):
             if part <= 0:
                 continue
-            arrival = span * (index + rng.uniform(0.5, 1.0)) / count
-            result.append(
-                (max(MINUTES_PER_HOUR, _floor_to(arrival, 60)), component, part)
+            day = _floor_to(
+                span * (index + rng.uniform(0.5, 1)) / count, MINUTES_PER_DAY
             )
+            arrival = day + MINUTES_PER_HOUR * rng.randint(1, 10)  # 07:00-16:00
+            result.append((arrival, component, part))
         return result
 
     def supply_row(
