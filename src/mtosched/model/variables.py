@@ -140,8 +140,10 @@ def _pinned_vars(
     model: cp_model.CpModel, operation: Operation, pinned: ScheduledOperation
 ) -> OperationVars:
     """An operation that stays where it is: constants on its one machine."""
-    start = model.new_constant(pinned.start)
-    end = model.new_constant(pinned.end)
+    # Fixed variables, not new_constant: CP-SAT shares constants by value, and a
+    # hint naming one variable twice (two pinned starts alike) is invalid.
+    start = model.new_int_var(pinned.start, pinned.start, f"start_{operation.index}")
+    end = model.new_int_var(pinned.end, pinned.end, f"end_{operation.index}")
     vars_ = OperationVars(operation, start, end)
     interval = model.new_fixed_size_interval_var(
         pinned.start, pinned.end - pinned.start, f"pinned_{operation.index}"
