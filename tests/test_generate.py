@@ -106,6 +106,11 @@ def test_each_profile_validates_and_expands(profile: str) -> None:
     # About five operations per order, each order's structure 3-7 of them.
     assert 4.0 <= len(data.operations) / 50 <= 6.0
     assert all(3 <= len(order.operations) <= 7 for order in data.orders.values())
+    # Every made item serves some product: no orphan subassemblies.
+    made = {row.product_id for row in instance.routings}
+    used = {line.component_id for line in instance.bom} & made
+    products = made - used
+    assert len(products) == default_products(50)
     # Validation went through the normal Instance model: round trip via a dict.
     assert Instance.model_validate(instance.model_dump()) == instance
 

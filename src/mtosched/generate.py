@@ -999,12 +999,18 @@ class _Generator:
                 self.products.append((item, family, popularity))
 
     def make_product(self, family: Family, number: int) -> _Item:
-        """One variant; resampled until its structure has 3-7 operations."""
+        """One variant; resampled until its structure has 3-7 operations.
+
+        Subassemblies created for a rejected draw are forgotten again, so
+        that every made item in the instance is used by some product.
+        """
         item_id = f"{family.top.code}-{family.code}-{number:02d}"
-        for _ in range(50):
+        for attempt in range(50):
+            items, pools = dict(self.items), {k: list(v) for k, v in self.pools.items()}
             item = self.make_item(family.top, family, item_id)
-            if MIN_OPERATIONS <= item.operations() <= MAX_OPERATIONS:
+            if MIN_OPERATIONS <= item.operations() <= MAX_OPERATIONS or attempt == 49:
                 break
+            self.items, self.pools = items, pools
         self.items[item_id] = item
         return item
 
