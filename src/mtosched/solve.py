@@ -284,7 +284,9 @@ class _Driver:
             left = max(0.0, deadline - self.elapsed())
             if tie_break:
                 expression, scale, budget = (
-                    built.total_completion(),
+                    built.total_completion()
+                    if self.reference is None
+                    else built.stability(self.reference),
                     1,
                     self.remaining(),
                 )
