@@ -8,13 +8,16 @@ windows widen.
 from __future__ import annotations
 
 import json
+import tempfile
 import warnings
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import INSTANCES, shipped, write_tables
 from mtosched import Instance, InstanceError, expand, instance_from_dict, load_instance
@@ -490,3 +493,113 @@ def test_load_missing_path_raises_instance_error(tmp_path: Path) -> None:
     for name in ("nothing", "nothing.json", "nothing.xlsx"):
         with pytest.raises(InstanceError, match="an existing folder or file"):
             load_instance(tmp_path / name)
+
+
+# ------------------------------------------------------------------ property
+def _text() -> st.SearchStrategy[str]:
+    """Display texts as planners type them: no edge blanks, no control chars."""
+    alphabet = st.characters(
+        whitelist_categories=("L", "N", "Zs", "Pd", "Po"), whitelist_characters="\"',&"
+    )
+    return st.text(alphabet, min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+def _decimals(minimum: int = 0) -> st.SearchStrategy[Decimal]:
+    return st.integers(0, 6).flatmap(
+        lambda places: st.decimals(
+            min_value=minimum, max_value=10_000, places=places, allow_nan=False
+        )
+    )
+
+
+@st.composite
+def random_instances(draw: st.DrawFn) -> Instance:
+    """Valid instances with every optional field sometimes set, sometimes not."""
+    start = draw(st.none() | st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1)))
+    if start is not None:
+        start = start.replace(second=0, microsecond=0)
+    unit = draw(st.sampled_from(list(TimeUnit)))
+
+    def time_after(base: Decimal) -> Any:
+        offset = draw(_decimals())
+        if start is not None and draw(st.booleans()):
+            units = int(base + offset) + 1  # whole units, never before ``base``
+            return (start + timedelta(seconds=units * unit.seconds)).isoformat()
+        return base + offset
+
+    machines = [f"M{i}" for i in range(draw(st.integers(1, 3)))]
+    products = [f"P{i}" for i in range(draw(st.integers(1, 3)))]
+    routings = []
+    for product in products:
+        for step in draw(st.sets(st.integers(1, 40), min_size=1, max_size=3)):
+            for machine in draw(st.sets(st.sampled_from(machines), min_size=1)):
+                row = {"product_id": product, "step": step, "machine_id": machine}
+                row["run_time"] = draw(_decimals())
+                if draw(st.booleans()):
+                    row["setup_time"] = draw(_decimals())
+                if draw(st.booleans()):
+                    row["operation"] = draw(_text())
+                routings.append(row)
+    components = sorted(draw(st.sets(st.sampled_from(["C1", "C2", "C3"]))))
+    orders = []
+    for index in range(draw(st.integers(1, 4))):
+        release = draw(_decimals())
+        order = {
+            "order_id": f"SO-{index}",
+            "product_id": draw(st.sampled_from(products)),
+            "quantity": draw(_decimals().filter(bool)),
+            "release": release,
+            "due": time_after(release + 1),
+        }
+        if draw(st.booleans()):
+            order["customer"] = draw(_text())
+        orders.append(order)
+    data = {
+        "settings": {
+            "start": start,
+            "time_unit": unit,
+        },
+        "machines": [
+            {
+                "machine_id": m,
+                "capacity": draw(st.integers(1, 4)),
+                "name": draw(st.none() | _text()),
+            }
+            for m in machines
+        ],
+        "routings": routings,
+        "orders": orders,
+        "bom": [
+            {
+                "product_id": draw(st.sampled_from(products)),
+                "component_id": c,
+                "quantity": draw(_decimals().filter(bool)),
+            }
+            for c in components
+        ],
+        "components": [
+            {"component_id": c, "on_hand": draw(_decimals())} for c in components
+        ],
+        "supplies": [
+            {
+                "supply_id": draw(st.none() | st.just(f"PO-{c}")),
+                "component_id": c,
+                "quantity": draw(_decimals().filter(bool)),
+                "arrival": time_after(Decimal(0)),
+            }
+            for c in components
+        ],
+        "downtime": [
+            {"machine_id": m, "start": 5, "end": time_after(Decimal(6))}
+            for m in draw(st.sets(st.sampled_from(machines)))
+        ],
+    }
+    return instance_from_dict(data, name="random")
+
+
+@settings(max_examples=40, deadline=None)
+@given(instance=random_instances(), form=st.sampled_from(FORMS))
+def test_random_instances_round_trip(instance: Instance, form: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_instance(instance, target(Path(folder), form))
+        assert load_instance(path) == instance
