@@ -115,7 +115,7 @@ class TimeAxis:
         if duration is None:
             return "—"
         sign = "+" if signed and duration > 0 else ""
-        return f"{sign}{duration} {_UNIT_SHORT[self.unit]}"
+        return f"{sign}{duration:,} {_UNIT_SHORT[self.unit]}"
 
     @property
     def title(self) -> str:

@@ -1,18 +1,33 @@
 """Gantt charts: by machine (what runs where) and by order (why it is late).
 
-Each chart is a handful of ``go.Bar`` traces holding every bar as arrays
-(base = start, x = duration, horizontal), never one trace per order: plotly
-stays responsive at 10,000 operations only with few traces. Per-bar colours,
-outlines and hover data ride on those arrays.
+Plotly draws one SVG element per bar: fine for a few thousand bars, sluggish
+beyond (zooming 12,000 bars took seconds). So:
+
+- the machine Gantt uses ``go.Bar`` traces (exact bars, text, native hover)
+  up to :data:`WEBGL_THRESHOLD` operations, and above it draws every bar as a
+  rectangle of a WebGL ``scattergl`` trace (one trace per fill colour, gaps
+  between rectangles), with an invisible point at each bar's middle carrying
+  the hover text;
+- the order Gantt shows one page of orders at a time (a slider turns the
+  pages), so it stays small whatever the number of orders.
+
+Either way there are few traces, never one per order. Rows sit on a numeric
+y axis (row 0 on top) labelled with tick texts, grouped by shaded bands:
+plotly's multi-level category axis orders repeated inner labels (every
+order's "└ FRAME") by first appearance, not by row. Hover columns go in as
+numpy object arrays, which plotly stores without walking every cell.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 from mtosched import kpi
@@ -32,11 +47,16 @@ from mtosched.report.common import (
 )
 from mtosched.solution import OrderResult, ScheduledOperation, Solution
 
-#: Bars get their order id written inside only below this many operations;
-#: past it the text costs more rendering time than it helps.
+#: Above this many operations the machine Gantt is drawn with WebGL.
+WEBGL_THRESHOLD = 3000
+#: Bars get their order id written inside only up to this many operations.
 TEXT_LIMIT = 400
-ROW_HEIGHT = 26
+#: Rows of one page of the order Gantt (an order is never split).
+PAGE_ROWS = 45
+ROW_HEIGHT = 24
 BAR_WIDTH = 0.8
+OUTLINE = "rgba(40, 40, 40, 0.55)"
+BAND = "#eef1f5"
 
 _OPERATION_HOVER = (
     "<b>%{customdata[0]}</b> · work order %{customdata[1]}<br>"
@@ -46,39 +66,36 @@ _OPERATION_HOVER = (
     "due %{customdata[8]} · lateness %{customdata[9]}"
     "<extra></extra>"
 )
+_DOWNTIME_HOVER = (
+    "<b>downtime</b> %{customdata[0]}<br>%{customdata[1]} → %{customdata[2]}"
+    "<extra></extra>"
+)
 
 
-@dataclass
-class _Bars:
-    """Column arrays of one bar trace, filled bar by bar."""
+@dataclass(frozen=True)
+class GanttBar:
+    """One bar: a row (0 on top), a time span, a fill and the hover fields."""
 
-    y: list[Any] = field(default_factory=list)
-    base: list[Any] = field(default_factory=list)
-    x: list[int] = field(default_factory=list)
-    colour: list[str] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)
-    customdata: list[list[str]] = field(default_factory=list)
+    row: int
+    start: int
+    end: int
+    colour: str
+    late: bool
+    text: str
+    hover: list[str]
 
-    def add(
-        self, y: Any, base: Any, length: int, colour: str, text: str, hover: list[str]
-    ) -> None:
-        """Append one bar."""
-        self.y.append(y)
-        self.base.append(base)
-        self.x.append(length)
-        self.colour.append(colour)
-        self.text.append(text)
-        self.customdata.append(hover)
 
-    def y_values(self, grouped: bool) -> list[Any]:
-        """Plain labels, or the [outer, inner] arrays of a multicategory axis."""
-        if not grouped:
-            return self.y
-        return [[y[0] for y in self.y], [y[1] for y in self.y]]
+@dataclass(frozen=True)
+class Band:
+    """Consecutive rows ``[first, last)`` that belong together, with a label."""
+
+    first: int
+    last: int
+    label: str
 
 
 class _OperationHover:
-    """Hover fields of an operation bar (everything escaped for plotly)."""
+    """Hover fields of an operation bar (user text escaped for plotly)."""
 
     def __init__(self, data: ProblemData, orders: dict[str, OrderResult]) -> None:
         self.data = data
@@ -114,142 +131,281 @@ def _orders_by_id(
     return {order.order_id: order for order in results}
 
 
+def _hover_array(bars: list[GanttBar]) -> np.ndarray:
+    """Hover rows as a 2-D object array (plotly copies it without walking it)."""
+    if not bars:
+        return np.empty((0, 0), dtype=object)
+    return np.array([bar.hover for bar in bars], dtype=object)
+
+
 # ------------------------------------------------------------ by machine
 def machine_gantt(
     data: ProblemData,
     solution: Solution,
     orders: Sequence[OrderResult] | None = None,
+    webgl: bool | None = None,
 ) -> go.Figure:
     """Operations on their machines, grouped by work centre.
 
     Bars are coloured by customer order; operations of late orders have a red
     outline (and their own legend entry, so they can be shown alone);
-    downtime is shaded grey and hatched. A machine running several
-    operations at once gets one row per slot.
+    downtime is shaded grey. A machine running several operations at once
+    gets one row per slot. ``webgl`` forces or forbids the WebGL drawing
+    (default: above :data:`WEBGL_THRESHOLD` operations).
     """
     axis = TimeAxis.of(data)
     by_order = _orders_by_id(data, solution, orders)
     rows, row_of = assign_slots(data, solution)
-    grouped = has_work_centers(data)
+    index = {row: i for i, row in enumerate(rows)}
     hover = _OperationHover(data, by_order)
     colours = order_colours(data)
     with_text = len(solution.operations) <= TEXT_LIMIT
-    on_time, late = _Bars(), _Bars()
+    bars = []
     for placed in sorted(solution.operations, key=lambda op: (op.start, op.machine_id)):
         order_id = data.work_orders[placed.work_order_id].order_id
         order = by_order.get(order_id)
-        bars = late if order is not None and order.late else on_time
-        bars.add(
-            _row_key(row_of[placed], grouped),
-            axis.at(placed.start),
-            axis.length(placed.end - placed.start),
-            colours.get(order_id, PALETTE[0]),
-            escape(order_id) if with_text else "",
-            hover.fields(placed),
+        bars.append(
+            GanttBar(
+                row=index[row_of[placed]],
+                start=placed.start,
+                end=placed.end,
+                colour=colours.get(order_id, PALETTE[0]),
+                late=order is not None and bool(order.late),
+                text=escape(order_id) if with_text else "",
+                hover=hover.fields(placed),
+            )
         )
+    downtime = _downtime_bars(data, rows)
+    use_webgl = len(bars) > WEBGL_THRESHOLD if webgl is None else webgl
     figure = go.Figure()
-    figure.add_trace(_row_anchor(rows, grouped, axis))
-    figure.add_trace(_downtime_bars(data, rows, grouped, axis))
-    figure.add_trace(_operation_trace(on_time, grouped, "operations", None))
-    figure.add_trace(
-        _operation_trace(late, grouped, "operations of late orders", LATE_COLOUR)
-    )
-    _gantt_layout(figure, axis, len(rows), "Machines")
+    if use_webgl:
+        _draw_webgl(figure, bars, downtime, axis)
+    else:
+        figure.add_trace(_bar_trace(downtime, axis, "downtime", downtime=True))
+        on_time = [bar for bar in bars if not bar.late]
+        late = [bar for bar in bars if bar.late]
+        figure.add_trace(_bar_trace(on_time, axis, "operations"))
+        figure.add_trace(_bar_trace(late, axis, "operations of late orders"))
+    bands = _work_center_bands(rows) if has_work_centers(data) else []
+    _gantt_layout(figure, axis, "Machines")
+    figure.update_layout(_row_layout([escape(r.label) for r in rows], bands))
+    figure.update_xaxes(range=_time_range(bars, axis))
     return figure
 
 
-def _row_key(row: MachineRow, grouped: bool) -> Any:
-    return (row.work_center, row.label) if grouped else row.label
+def _time_range(bars: list[GanttBar], axis: TimeAxis) -> list[str | int]:
+    """From t = 0 to the last end, padded a little (WebGL fills get no padding,
+    and downtime far past the plan would otherwise stretch the axis)."""
+    end = max((bar.end for bar in bars), default=1)
+    pad = max(1, math.ceil(end * 0.02))
+    return [axis.at(-pad), axis.at(end + pad)]
 
 
-def _row_anchor(rows: list[MachineRow], grouped: bool, axis: TimeAxis) -> go.Scatter:
-    """An invisible point per row: fixes the row order and shows idle machines."""
-    keys = _Bars()
-    for row in rows:
-        keys.add(_row_key(row, grouped), axis.at(0), 0, "", "", [])
-    return go.Scatter(
-        x=keys.base,
-        y=keys.y_values(grouped),
-        mode="markers",
-        marker={"opacity": 0},
-        hoverinfo="skip",
-        showlegend=False,
-        name="rows",
-    )
+def _work_center_bands(rows: list[MachineRow]) -> list[Band]:
+    """Runs of rows of the same work centre."""
+    bands: list[Band] = []
+    for index, row in enumerate(rows):
+        if bands and rows[bands[-1].first].work_center == row.work_center:
+            bands[-1] = Band(bands[-1].first, index + 1, bands[-1].label)
+        else:
+            bands.append(Band(index, index + 1, escape(row.work_center)))
+    return bands
 
 
-def _downtime_bars(
-    data: ProblemData, rows: list[MachineRow], grouped: bool, axis: TimeAxis
-) -> go.Bar:
-    """One hatched grey bar per downtime window and machine row."""
-    bars = _Bars()
-    for row in rows:
-        for start, end in data.downtime.get(row.machine_id, []):
-            bars.add(
-                _row_key(row, grouped),
-                axis.at(start),
-                axis.length(end - start),
-                DOWNTIME_COLOUR,
-                "",
-                [escape(row.machine_id), axis.show(start), axis.show(end)],
-            )
-    return go.Bar(
-        name="downtime",
-        orientation="h",
-        y=bars.y_values(grouped),
-        base=bars.base,
-        x=bars.x,
-        width=1.0,
-        customdata=bars.customdata,
-        marker={
-            "color": DOWNTIME_COLOUR,
-            "line": {"width": 0},
-            "pattern": {"shape": "/", "fgcolor": "rgba(60, 60, 60, 0.5)", "size": 6},
+def _downtime_bars(data: ProblemData, rows: list[MachineRow]) -> list[GanttBar]:
+    """One bar per downtime window and machine row."""
+    axis = TimeAxis.of(data)
+    return [
+        GanttBar(
+            row=index,
+            start=start,
+            end=end,
+            colour=DOWNTIME_COLOUR,
+            late=False,
+            text="",
+            hover=[escape(row.machine_id), axis.show(start), axis.show(end)],
+        )
+        for index, row in enumerate(rows)
+        for start, end in data.downtime.get(row.machine_id, [])
+    ]
+
+
+def _bar_trace(
+    bars: list[GanttBar], axis: TimeAxis, name: str, downtime: bool = False
+) -> dict[str, Any]:
+    """One trace of horizontal SVG bars (base = start, x = duration), as a dict."""
+    late = any(bar.late for bar in bars)
+    marker: dict[str, Any] = {
+        "color": [bar.colour for bar in bars],
+        "line": {
+            "color": LATE_COLOUR if late else OUTLINE,
+            "width": 2.5 if late else 0.5,
         },
-        hovertemplate="<b>downtime</b> %{customdata[0]}<br>"
-        "%{customdata[1]} → %{customdata[2]}<extra></extra>",
-    )
+    }
+    if downtime:
+        marker["line"] = {"width": 0}
+        marker["pattern"] = {
+            "shape": "/",
+            "fgcolor": "rgba(60, 60, 60, 0.5)",
+            "size": 6,
+        }
+    text = [bar.text for bar in bars]
+    return {
+        "type": "bar",
+        "name": name,
+        "orientation": "h",
+        "y": [bar.row for bar in bars],
+        "base": [axis.at(bar.start) for bar in bars],
+        "x": [axis.length(bar.end - bar.start) for bar in bars],
+        "width": 1.0 if downtime else BAR_WIDTH,
+        "text": text if any(text) else None,
+        "textposition": "inside",
+        "insidetextanchor": "middle",
+        "textfont": {"size": 10, "color": "#222"},
+        "customdata": _hover_array(bars),
+        "hovertemplate": _DOWNTIME_HOVER if downtime else _OPERATION_HOVER,
+        "marker": marker,
+    }
 
 
-def _operation_trace(
-    bars: _Bars, grouped: bool, name: str, outline: str | None
-) -> go.Bar:
-    """One trace of operation bars; ``outline`` marks late orders."""
-    return go.Bar(
+# ----------------------------------------------------- the WebGL drawing
+def _draw_webgl(
+    figure: go.Figure, bars: list[GanttBar], downtime: list[GanttBar], axis: TimeAxis
+) -> None:
+    """Rectangles in a few ``scattergl`` traces, hover points at bar middles."""
+    figure.add_trace(_rectangles(downtime, axis, "downtime", DOWNTIME_COLOUR, None))
+    figure.add_trace(_hover_points(downtime, axis, _DOWNTIME_HOVER, "downtime"))
+    for late in (False, True):
+        name = "operations of late orders" if late else "operations"
+        members = [bar for bar in bars if bar.late is late]
+        by_colour: dict[str, list[GanttBar]] = defaultdict(list)
+        for bar in members:
+            by_colour[bar.colour].append(bar)
+        outline = LATE_COLOUR if late else OUTLINE
+        for number, (colour, group) in enumerate(by_colour.items()):
+            trace = _rectangles(group, axis, name, colour, outline)
+            trace.update(legendgroup=name, showlegend=number == 0)
+            figure.add_trace(trace)
+        figure.add_trace(_hover_points(members, axis, _OPERATION_HOVER, name))
+
+
+def _rectangles(
+    bars: list[GanttBar], axis: TimeAxis, name: str, fill: str, outline: str | None
+) -> go.Scattergl:
+    """Closed rectangles separated by gaps (NaN), filled ``toself``."""
+    x = np.full(len(bars) * 6, np.nan)
+    y = np.full(len(bars) * 6, np.nan, dtype=np.float32)
+    half = 0.5 if outline is None else BAR_WIDTH / 2
+    for i, bar in enumerate(bars):
+        left, right = _gl_x(axis, bar.start), _gl_x(axis, bar.end)
+        low, high = bar.row - half, bar.row + half
+        x[6 * i : 6 * i + 5] = (left, right, right, left, left)
+        y[6 * i : 6 * i + 5] = (low, low, high, high, low)
+    return go.Scattergl(
         name=name,
-        orientation="h",
-        y=bars.y_values(grouped),
-        base=bars.base,
-        x=bars.x,
-        width=BAR_WIDTH,
-        text=bars.text if any(bars.text) else None,
-        textposition="inside",
-        insidetextanchor="middle",
-        textfont={"size": 10, "color": "#222"},
-        customdata=bars.customdata,
-        hovertemplate=_OPERATION_HOVER,
-        marker={
-            "color": bars.colour,
-            "line": {
-                "color": outline or "rgba(40, 40, 40, 0.55)",
-                "width": 2.5 if outline else 0.5,
-            },
+        legendgroup=name,
+        x=x,
+        y=y,
+        mode="lines",
+        fill="toself",
+        fillcolor=fill,
+        line={
+            "color": outline or fill,
+            "width": 1.5 if outline == LATE_COLOUR else 0.5,
         },
+        hoverinfo="skip",
     )
 
 
-def _gantt_layout(figure: go.Figure, axis: TimeAxis, rows: int, title: str) -> None:
-    """Shared look: overlaid bars, first row on top, a date axis when dated."""
+def _hover_points(
+    bars: list[GanttBar], axis: TimeAxis, template: str, group: str
+) -> go.Scattergl:
+    """Invisible points at the middle of each bar that carry its hover text."""
+    return go.Scattergl(
+        x=np.array([(_gl_x(axis, b.start) + _gl_x(axis, b.end)) / 2 for b in bars]),
+        y=np.array([b.row for b in bars], dtype=np.float32),
+        mode="markers",
+        marker={"size": 8, "color": "rgba(0, 0, 0, 0)"},
+        customdata=_hover_array(bars),
+        hovertemplate=template,
+        legendgroup=group,
+        showlegend=False,
+        name=group,
+    )
+
+
+def _gl_x(axis: TimeAxis, time: int) -> float:
+    """A numeric x: milliseconds since 1970 on a date axis, else units."""
+    if axis.start is None:
+        return float(time)
+    epoch_ms = (axis.start - datetime(1970, 1, 1)).total_seconds() * 1000
+    return epoch_ms + axis.length(time)
+
+
+# ----------------------------------------------------------------- layout
+def _height(rows: int, paged: bool = False) -> int:
+    """Figure height for ``rows`` rows (a page slider needs room below)."""
+    return max(260, rows * ROW_HEIGHT + (200 if paged else 150))
+
+
+def _row_layout(labels: list[str], bands: list[Band]) -> dict[str, Any]:
+    """Rows on a numeric y axis (0 on top), every other band shaded."""
+    shapes = [
+        {
+            "type": "rect",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "yref": "y",
+            "y0": band.first - 0.5,
+            "y1": band.last - 0.5,
+            "fillcolor": BAND,
+            "line": {"width": 0},
+            "layer": "below",
+        }
+        for number, band in enumerate(bands)
+        if number % 2 == 0
+    ]
+    annotations = [
+        {
+            "xref": "paper",
+            "x": 1,
+            "xanchor": "right",
+            "yref": "y",
+            "y": band.first - 0.5,
+            "yanchor": "top",
+            "text": band.label,
+            "showarrow": False,
+            "font": {"size": 10, "color": "#667"},
+        }
+        for band in bands
+        if band.label
+    ]
+    return {
+        "height": _height(len(labels)),
+        "yaxis": {
+            "tickvals": list(range(len(labels))),
+            "ticktext": labels,
+            "range": [len(labels) - 0.5, -0.5],
+            "autorange": False,
+        },
+        "shapes": shapes,
+        "annotations": annotations,
+    }
+
+
+def _gantt_layout(figure: go.Figure, axis: TimeAxis, title: str) -> None:
+    """Shared look: overlaid bars, rows fixed, time zoomable, dates when dated."""
     figure.update_layout(
         title={"text": title, "x": 0.01},
         barmode="overlay",
-        height=max(260, min(rows, 60) * ROW_HEIGHT + 150),
         margin={"l": 10, "r": 10, "t": 70, "b": 40},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.3},
         uniformtext={"minsize": 8, "mode": "hide"},
         plot_bgcolor="white",
         hoverlabel={"align": "left"},
-        dragmode="pan",
+        hovermode="closest",
+        dragmode="zoom",
     )
     figure.update_xaxes(
         type="date" if axis.dated else "linear",
@@ -259,7 +415,7 @@ def _gantt_layout(figure: go.Figure, axis: TimeAxis, rows: int, title: str) -> N
         zeroline=False,
     )
     figure.update_yaxes(
-        autorange="reversed", categoryorder="trace", showgrid=False, automargin=True
+        showgrid=False, zeroline=False, automargin=True, fixedrange=True
     )
 
 
@@ -268,36 +424,25 @@ def order_gantt(
     data: ProblemData,
     solution: Solution,
     orders: Sequence[OrderResult] | None = None,
-    visible_rows: int = 40,
+    page_rows: int = PAGE_ROWS,
 ) -> go.Figure:
     """Each order's work orders (one row each) with due date and lateness.
 
     Late orders come first, worst (weighted tardiness) first, then the others
     by due date. Bars are coloured by work centre, so a planner sees where an
     order waited; a black tick marks the due date, a red line the lateness, a
-    grey triangle the release. Only ``visible_rows`` rows show at first; the
-    rest are a vertical pan away.
+    grey triangle the release. Orders are shown a page at a time (at most
+    ``page_rows`` rows, an order never split); a slider turns the pages.
     """
-    axis = TimeAxis.of(data)
     by_order = _orders_by_id(data, solution, orders)
-    placed_by_work_order: dict[str, list[ScheduledOperation]] = defaultdict(list)
-    for placed in solution.operations:
-        placed_by_work_order[placed.work_order_id].append(placed)
-    shown = _order_sequence(list(by_order.values()))
-    rows = [
-        (order.order_id, _work_order_label(data, work_order_id))
-        for order in shown
-        for work_order_id in data.orders[order.order_id].work_orders
-    ]
-    figure = go.Figure()
-    figure.add_trace(_order_rows_anchor(rows, axis))
-    for trace in _work_center_traces(data, shown, placed_by_work_order, by_order, axis):
-        figure.add_trace(trace)
-    for trace in _order_markers(data, shown, axis):
-        figure.add_trace(trace)
-    _gantt_layout(figure, axis, min(len(rows), visible_rows), "Orders")
-    if len(rows) > visible_rows:
-        figure.update_yaxes(autorange=False, range=[visible_rows - 0.5, -0.5])
+    pages = _pages(data, _order_sequence(list(by_order.values())), page_rows)
+    drawing = _OrderDrawing(data, solution, by_order)
+    figure = go.Figure(drawing.traces(pages[0]))
+    paged = len(pages) > 1
+    _gantt_layout(figure, drawing.axis, _page_title(pages, 0) if paged else "Orders")
+    figure.update_layout(drawing.row_layout(pages[0], paged))
+    if paged:
+        figure.update_layout(sliders=[_page_slider(drawing, pages)], margin={"b": 90})
     return figure
 
 
@@ -318,109 +463,192 @@ def _order_sequence(orders: list[OrderResult]) -> list[OrderResult]:
     return late + rest
 
 
-def _work_order_label(data: ProblemData, work_order_id: str) -> str:
-    """The top work order by its product; a child by its path below the order."""
-    work_order = data.work_orders[work_order_id]
-    if work_order.parent_id is None:
-        return f"{work_order.product_id} × {quantity(work_order.quantity)}"
-    depth = work_order_id.count("/")
-    return "  " * (depth - 1) + "└ " + work_order_id.split("/", 1)[1]
+def _pages(
+    data: ProblemData, orders: list[OrderResult], page_rows: int
+) -> list[list[OrderResult]]:
+    """Consecutive orders packed into pages of at most ``page_rows`` rows."""
+    pages: list[list[OrderResult]] = [[]]
+    rows = 0
+    for order in orders:
+        size = len(data.orders[order.order_id].work_orders)
+        if pages[-1] and rows + size > page_rows:
+            pages.append([])
+            rows = 0
+        pages[-1].append(order)
+        rows += size
+    return pages
 
 
-def _order_rows_anchor(rows: list[tuple[str, str]], axis: TimeAxis) -> go.Scatter:
-    return go.Scatter(
-        x=[axis.at(0)] * len(rows),
-        y=[[r[0] for r in rows], [r[1] for r in rows]],
-        mode="markers",
-        marker={"opacity": 0},
-        hoverinfo="skip",
-        showlegend=False,
-        name="rows",
-    )
+def _page_title(pages: list[list[OrderResult]], page: int) -> str:
+    first = sum(len(p) for p in pages[:page]) + 1
+    last = first + len(pages[page]) - 1
+    total = sum(len(p) for p in pages)
+    return f"Orders {first}–{last} of {total} (late first, worst first)"
 
 
-def _work_center_traces(
-    data: ProblemData,
-    shown: list[OrderResult],
-    placed_by_work_order: dict[str, list[ScheduledOperation]],
-    by_order: dict[str, OrderResult],
-    axis: TimeAxis,
-) -> list[go.Bar]:
-    """One bar trace per work centre (per machine when there are none)."""
-    grouped = has_work_centers(data)
-    centre_of = {
-        m.machine_id: (m.work_center or "—") if grouped else m.machine_id
-        for m in data.instance.machines
-    }
-    groups = list(
-        dict.fromkeys(centre_of[m.machine_id] for m in machines_by_work_center(data))
-    )
-    colour_of = {group: PALETTE[i % len(PALETTE)] for i, group in enumerate(groups)}
-    hover = _OperationHover(data, by_order)
-    bars: dict[str, _Bars] = {group: _Bars() for group in groups}
-    for order in shown:
-        for work_order_id in data.orders[order.order_id].work_orders:
-            row = (order.order_id, _work_order_label(data, work_order_id))
-            for placed in placed_by_work_order.get(work_order_id, []):
-                group = centre_of.get(placed.machine_id, placed.machine_id)
-                bars.setdefault(group, _Bars()).add(
-                    row,
-                    axis.at(placed.start),
-                    axis.length(placed.end - placed.start),
-                    colour_of.get(group, PALETTE[0]),
-                    escape(placed.machine_id),
-                    hover.fields(placed),
-                )
-    return [
-        _operation_trace(group_bars, True, group, None).update(
-            marker={"line": {"color": "rgba(40, 40, 40, 0.55)", "width": 0.5}},
-            text=group_bars.text if len(group_bars.x) <= TEXT_LIMIT else None,
+#: Trace attributes a page replaces (``None`` unsets one on restyle).
+_PAGE_KEYS = ("x", "y", "base", "customdata", "text", "marker.color")
+
+
+def _page_slider(
+    drawing: _OrderDrawing, pages: list[list[OrderResult]]
+) -> dict[str, Any]:
+    """A slider whose steps replace every trace's data by one page's."""
+    steps = []
+    for number, page in enumerate(pages):
+        traces = drawing.traces(page)
+        update = {
+            key: [_trace_value(trace, key) for trace in traces] for key in _PAGE_KEYS
+        }
+        layout = {
+            f"yaxis.{key}": value
+            for key, value in drawing.row_layout(page, True)["yaxis"].items()
+        }
+        layout |= {
+            "title.text": _page_title(pages, number),
+            "height": _height(drawing.row_count(page), paged=True),
+            "shapes": drawing.row_layout(page, True)["shapes"],
+        }
+        steps.append(
+            {"label": str(number + 1), "method": "update", "args": [update, layout]}
         )
-        for group, group_bars in bars.items()
-        if group_bars.x
-    ]
+    return {
+        "active": 0,
+        "steps": steps,
+        "currentvalue": {"prefix": "page "},
+        "pad": {"t": 40},
+        "len": 1.0,
+    }
 
 
-def _order_markers(
-    data: ProblemData, shown: list[OrderResult], axis: TimeAxis
-) -> list[go.Scatter]:
-    """Due ticks, release triangles and red lateness lines on each top row."""
-    rows = [(o.order_id, _work_order_label(data, o.order_id)) for o in shown]
-    outer = [r[0] for r in rows]
-    inner = [r[1] for r in rows]
-    due = go.Scatter(
-        name="due date",
-        x=[axis.at(o.due) for o in shown],
-        y=[outer, inner],
-        mode="markers",
-        marker={"symbol": "line-ns", "size": 18, "line": {"width": 3, "color": "#111"}},
-        customdata=[[escape(o.order_id), axis.show(o.due)] for o in shown],
-        hovertemplate="<b>%{customdata[0]}</b> due %{customdata[1]}<extra></extra>",
-    )
-    release = go.Scatter(
-        name="release",
-        x=[axis.at(o.release) for o in shown],
-        y=[outer, inner],
-        mode="markers",
-        marker={"symbol": "triangle-right", "size": 9, "color": "#888"},
-        customdata=[[escape(o.order_id), axis.show(o.release)] for o in shown],
-        hovertemplate="<b>%{customdata[0]}</b> released %{customdata[1]}"
-        "<extra></extra>",
-    )
-    late = [(o, row) for o, row in zip(shown, rows, strict=True) if o.late]
-    lateness = go.Scatter(
-        name="lateness",
-        x=[
-            v
-            for o, _ in late
-            for v in (axis.at(o.due), axis.at(o.completion or 0), None)
-        ],
-        y=[
-            [v for _, row in late for v in (row[0], row[0], None)],
-            [v for _, row in late for v in (row[1], row[1], None)],
-        ],
-        mode="lines",
-        line={"color": LATE_COLOUR, "width": 4},
-        hoverinfo="skip",
-    )
-    return [lateness, release, due]
+def _trace_value(trace: dict[str, Any], key: str) -> Any:
+    if key == "marker.color":
+        return trace.get("marker", {}).get("color")
+    value = trace.get(key)
+    return value.tolist() if isinstance(value, np.ndarray) else value
+
+
+class _OrderDrawing:
+    """The traces of one page of the order Gantt (always the same traces)."""
+
+    def __init__(
+        self, data: ProblemData, solution: Solution, by_order: dict[str, OrderResult]
+    ) -> None:
+        self.data = data
+        self.axis = TimeAxis.of(data)
+        self.hover = _OperationHover(data, by_order)
+        self.placed: dict[str, list[ScheduledOperation]] = defaultdict(list)
+        for placed in solution.operations:
+            self.placed[placed.work_order_id].append(placed)
+        grouped = has_work_centers(data)
+        self.group_of = {
+            m.machine_id: (m.work_center or "—") if grouped else m.machine_id
+            for m in data.instance.machines
+        }
+        machines = machines_by_work_center(data)
+        self.groups = list(dict.fromkeys(self.group_of[m.machine_id] for m in machines))
+        self.colour_of = {
+            g: PALETTE[i % len(PALETTE)] for i, g in enumerate(self.groups)
+        }
+
+    def work_orders(self, page: list[OrderResult]) -> list[str]:
+        """The work orders of a page, one per row, each order's top one first."""
+        return [wo for o in page for wo in self.data.orders[o.order_id].work_orders]
+
+    def row_count(self, page: list[OrderResult]) -> int:
+        """Rows of a page."""
+        return len(self.work_orders(page))
+
+    def label(self, work_order_id: str) -> str:
+        """The top work order by order and product; a child by its path."""
+        work_order = self.data.work_orders[work_order_id]
+        if work_order.parent_id is None:
+            product = f"{work_order.product_id} × {quantity(work_order.quantity)}"
+            return f"<b>{escape(work_order.order_id)}</b> {escape(product)}"
+        return escape("└ " + work_order_id.split("/", 1)[1])
+
+    def row_layout(self, page: list[OrderResult], paged: bool) -> dict[str, Any]:
+        """Tick labels and one band per order (every other one shaded)."""
+        labels = [self.label(wo) for wo in self.work_orders(page)]
+        bands, first = [], 0
+        for order in page:
+            size = len(self.data.orders[order.order_id].work_orders)
+            bands.append(Band(first, first + size, ""))
+            first += size
+        layout = _row_layout(labels, bands)
+        layout["height"] = _height(len(labels), paged)
+        return layout
+
+    def traces(self, page: list[OrderResult]) -> list[dict[str, Any]]:
+        """One bar trace per work centre, then the order markers."""
+        return [*self.work_center_traces(page), *self.markers(page)]
+
+    def work_center_traces(self, page: list[OrderResult]) -> list[dict[str, Any]]:
+        """Operations coloured by work centre (per machine when there are none)."""
+        bars: dict[str, list[GanttBar]] = {group: [] for group in self.groups}
+        for row, work_order_id in enumerate(self.work_orders(page)):
+            for placed in self.placed.get(work_order_id, []):
+                group = self.group_of.get(placed.machine_id, placed.machine_id)
+                bars.setdefault(group, []).append(
+                    GanttBar(
+                        row=row,
+                        start=placed.start,
+                        end=placed.end,
+                        colour=self.colour_of.get(group, PALETTE[0]),
+                        late=False,
+                        text=escape(placed.machine_id),
+                        hover=self.hover.fields(placed),
+                    )
+                )
+        return [
+            _bar_trace(members, self.axis, group) for group, members in bars.items()
+        ]
+
+    def markers(self, page: list[OrderResult]) -> list[dict[str, Any]]:
+        """Lateness lines, release triangles and due ticks on each top row."""
+        axis = self.axis
+        tops, row = [], 0
+        for order in page:
+            tops.append(row)
+            row += len(self.data.orders[order.order_id].work_orders)
+        late = [(o, top) for o, top in zip(page, tops, strict=True) if o.late]
+        lateness = {
+            "type": "scatter",
+            "name": "lateness",
+            "x": [
+                v
+                for o, _ in late
+                for v in (axis.at(o.due), axis.at(o.completion or 0), None)
+            ],
+            "y": [v for _, top in late for v in (top, top, None)],
+            "mode": "lines",
+            "line": {"color": LATE_COLOUR, "width": 4},
+            "hoverinfo": "skip",
+        }
+        release = {
+            "type": "scatter",
+            "name": "release",
+            "x": [axis.at(o.release) for o in page],
+            "y": tops,
+            "mode": "markers",
+            "marker": {"symbol": "triangle-right", "size": 9, "color": "#888"},
+            "customdata": [[escape(o.order_id), axis.show(o.release)] for o in page],
+            "hovertemplate": "<b>%{customdata[0]}</b> released %{customdata[1]}"
+            "<extra></extra>",
+        }
+        due = {
+            "type": "scatter",
+            "name": "due date",
+            "x": [axis.at(o.due) for o in page],
+            "y": tops,
+            "mode": "markers",
+            "marker": {
+                "symbol": "line-ns",
+                "size": 18,
+                "line": {"width": 3, "color": "#111"},
+            },
+            "customdata": [[escape(o.order_id), axis.show(o.due)] for o in page],
+            "hovertemplate": "<b>%{customdata[0]}</b> due %{customdata[1]}"
+            "<extra></extra>",
+        }
+        return [lateness, release, due]

@@ -74,8 +74,8 @@ def render_html(result: Result) -> str:
         "</head>\n<body>\n"
         f"<header><h1>{name}</h1><p>Production plan by mtosched {__version__}</p>"
         "</header>\n<main>\n" + "\n".join(sections) + "\n</main>\n"
-        "<footer>Hover a bar for details; drag to pan, wheel to zoom, "
-        "double-click to reset.</footer>\n</body>\n</html>\n"
+        "<footer>Hover a bar for details; drag or scroll to zoom, double-click "
+        "to reset.</footer>\n</body>\n</html>\n"
     )
 
 
@@ -89,13 +89,15 @@ def _schedule_sections(result: Result) -> list[str]:
             "Machines",
             machine_gantt(data, solution, orders),
             "Bars are coloured by customer order; a red outline marks an order "
-            "that finishes late; grey hatching is downtime.",
+            "that finishes late; grey is downtime. Drag to zoom in time, "
+            "double-click to zoom out.",
         ),
         _figure_section(
             "Orders",
             order_gantt(data, solution, orders),
             "One row per work order, late orders first. Black tick: due date; "
-            "red line: lateness; grey triangle: release. Drag up or down for more.",
+            "red line: lateness; grey triangle: release. With many orders, the "
+            "slider below the chart turns the pages.",
         ),
         f"<section><h2>Late orders</h2>{late_orders_table(result)}</section>",
     ]
