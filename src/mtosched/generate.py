@@ -185,7 +185,7 @@ def _ebike() -> Profile:
             (
                 MachineType("Welding robot", 1.5),
                 MachineType("Welding bay", 1.0),
-                MachineType("Welding bay", 0.85),
+                MachineType("Manual welding bay", 0.85),
             ),
             (25, 40),
             (15, 30),
