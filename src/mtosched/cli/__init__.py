@@ -15,6 +15,7 @@ from mtosched.cli.check import check_command
 from mtosched.cli.explain import explain_command
 from mtosched.cli.generate import generate_command
 from mtosched.cli.report import report_command
+from mtosched.cli.reschedule import reschedule_command
 from mtosched.cli.solve import solve_command
 from mtosched.cli.validate import validate
 
@@ -51,6 +52,7 @@ app.command("solve")(solve_command)
 app.command("check")(check_command)
 app.command("report")(report_command)
 app.command("explain")(explain_command)
+app.command("reschedule")(reschedule_command)
 app.command("generate")(generate_command)
 
 
