@@ -135,6 +135,25 @@ def check(
     return _Checker(_Plan.derive(instance), solution).run(reported or {})
 
 
+class Checker:
+    """Checks many schedules of one instance, deriving the instance once.
+
+    The search checks every schedule it accepts; re-deriving work orders and
+    durations each time would cost more than the check itself.
+    """
+
+    def __init__(self, instance: Instance) -> None:
+        self._plan = _Plan.derive(instance)
+
+    def check(
+        self,
+        solution: Solution,
+        reported: Mapping[Objective, Decimal | None] | None = None,
+    ) -> CheckReport:
+        """Same as :func:`check` for this checker's instance."""
+        return _Checker(self._plan, solution).run(reported or {})
+
+
 # --------------------------------------------------------------------- the plan
 @dataclass(frozen=True)
 class _Step:

@@ -334,13 +334,13 @@ class _Driver:
         self, included: list[OrderPlan], incumbent: Solution, bound: Decimal | None
     ) -> Solution:
         """Improve the incumbent until the time is up (see model/lns.py)."""
-        from mtosched.checker import check
+        from mtosched.checker import Checker
         from mtosched.model.lns import LargeNeighbourhoodSearch, SearchSettings
 
-        instance = self.data.instance
+        checker = Checker(self.data.instance)
 
         def accept(candidate: Solution) -> bool:
-            return check(instance, candidate).ok
+            return checker.check(candidate).ok
 
         def improved(values: tuple[Decimal, ...]) -> None:
             self.report("lns", values[0], bound)

@@ -47,6 +47,7 @@ class SearchSettings:
     #: shift (keeping its sequence): freed orders can move anywhere.
     relax_all_operations: int = 600
     global_start_operations: int = 6
+    sequenced_factor: int = 8  # sequenced operations per freed one, at most
     deterministic: bool = False
 
 
@@ -136,9 +137,21 @@ class LargeNeighbourhoodSearch:
     def run(
         self, incumbent: Solution, deadline: float, stop: threading.Event | None = None
     ) -> Solution:
-        """Search until ``deadline`` (a ``time.perf_counter()`` value) or ``stop``."""
-        best = self.values(incumbent)
+        """Search until ``deadline`` (a ``time.perf_counter()`` value) or ``stop``.
+
+        Only a schedule the acceptance test passed is ever returned. Each move
+        that is no worse becomes the working schedule at once; the test runs
+        on the working schedule at most every ``9 ×`` its own running time (so
+        checking stays under a tenth of the search on large plants, and after
+        every move on small ones). A failed test rolls back to the last
+        schedule that passed.
+        """
+        verified, verified_values = incumbent, self.values(incumbent)
+        best = verified_values
         index = _Index(self.data, incumbent)
+        pending = False
+        check_cost = 0.0
+        last_check = time.perf_counter()
         while time.perf_counter() < deadline - 0.05:
             if stop is not None and stop.is_set():
                 break
@@ -153,16 +166,38 @@ class LargeNeighbourhoodSearch:
             values = self.values(candidate)
             if values > best:
                 continue
-            if not self.accept(candidate):
-                self.stats.rejected_by_check += 1
-                continue
             if values < best:
                 self.stats.improvements += 1
-                if self.progress is not None:
-                    self.progress(values)
-            best, incumbent = values, candidate
+            best, incumbent, pending = values, candidate, True
             index = _Index(self.data, incumbent)
+            if time.perf_counter() - last_check >= 9 * check_cost:
+                started = time.perf_counter()
+                incumbent, best = self._verify(
+                    incumbent, best, verified, verified_values
+                )
+                verified, verified_values = incumbent, best
+                last_check = time.perf_counter()
+                check_cost = last_check - started
+                index = _Index(self.data, incumbent)
+                pending = False
+        if pending:
+            incumbent, best = self._verify(incumbent, best, verified, verified_values)
         return incumbent
+
+    def _verify(
+        self,
+        candidate: Solution,
+        values: Values,
+        fallback: Solution,
+        fallback_values: Values,
+    ) -> tuple[Solution, Values]:
+        """The candidate if it passes the acceptance test, else the fallback."""
+        if not self.accept(candidate):
+            self.stats.rejected_by_check += 1
+            return fallback, fallback_values
+        if values < fallback_values and self.progress is not None:
+            self.progress(values)
+        return candidate, values
 
     # ----------------------------------------------------------- neighbourhoods
     @property
@@ -334,17 +369,7 @@ class LargeNeighbourhoodSearch:
             end = max(index.placement[i].end for i in members)
             span = max(1, end - begin)
             window = (max(0, begin - span // 2), end + span)
-        sequenced_orders = [
-            order
-            for order_id, order in self.orders.items()
-            if order_id not in freed_set
-            and all(
-                i in index.placement
-                and index.placement[i].start >= window[0]
-                and index.placement[i].end <= window[1]
-                for i in order.operations
-            )
-        ]
+        sequenced_orders = self._around(index, freed_set, members, window)
         sequenced = {
             i: index.placement[i]
             for order in sequenced_orders
@@ -364,16 +389,52 @@ class LargeNeighbourhoodSearch:
         components = {
             need.component_id for i in inside for need in data.operations[i].needs
         }
-        consumers = [
-            (data.operations[i], index.placement[i])
+        frozen_consumers = {
+            i
             for component in components
             for i in self.consumers[component]
             if i not in inside and i in index.placement
+        }  # a set: an operation may consume several of these components
+        consumers = [
+            (data.operations[i], index.placement[i]) for i in sorted(frozen_consumers)
         ]
         in_model = freed_set | {o.order_id for o in sequenced_orders}
         floors = self._floors(index, in_model)
         orders = [self.orders[o] for o in freed] + sequenced_orders
         return orders, FixedPart(on_machines, consumers, window, floors, sequenced)
+
+    def _around(
+        self,
+        index: _Index,
+        freed: set[str],
+        members: set[int],
+        window: tuple[int, int],
+    ) -> list[OrderPlan]:
+        """Orders wholly inside the window, nearest to the freed work first.
+
+        Capped so that a sub-model stays a few times the size of what it frees.
+        """
+        centre = min(index.placement[i].start for i in members)
+        inside = []
+        for order_id, order in self.orders.items():
+            if order_id in freed:
+                continue
+            placed = [index.placement.get(i) for i in order.operations]
+            if any(
+                p is None or p.start < window[0] or p.end > window[1] for p in placed
+            ):
+                continue
+            first = min(p.start for p in placed if p is not None)
+            inside.append((abs(first - centre), order_id, order))
+        inside.sort(key=lambda item: (item[0], item[1]))
+        limit = self.settings.sequenced_factor * self.size + 50
+        chosen, operations = [], 0
+        for _, _, order in inside:
+            if operations + len(order.operations) > limit:
+                break
+            chosen.append(order)
+            operations += len(order.operations)
+        return chosen
 
     def _floors(self, index: _Index, freed: set[str]) -> dict[Objective, int]:
         floors: dict[Objective, int] = {}

@@ -14,9 +14,11 @@ models with thousands of consumers of one component small.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
+from itertools import accumulate
 
 from ortools.sat.python import cp_model
 
@@ -83,10 +85,13 @@ def add_material_constraints(
         scale = integer_scale(
             [q for _, q in uses] + [q for _, q in fixed] + [cap for _, cap in steps]
         )
+        fixed.sort()
+        fixed_starts = [start for start, _ in fixed]
+        fixed_prefix = [0, *accumulate(int(q * scale) for _, q in fixed)]
         previous: dict[int, cp_model.IntVar] = {}
         for b, cap in steps:
             terms = []
-            constant = sum(int(q * scale) for start, q in fixed if start < b)
+            constant = fixed_prefix[bisect_left(fixed_starts, b)]
             for vars_, quantity in uses:
                 amount = int(quantity * scale)
                 low, high = domain_bounds(vars_.start)
