@@ -267,6 +267,8 @@ def test_utilisation_counts_slots_and_leaves_out_downtime() -> None:
     assert (loads["OVEN"].busy, loads["OVEN"].available) == (90, 140)
     figure = utilisation_chart(_data(), SOLUTION)
     assert list(figure.data[0].x) == [50.0, 64.3]
+    assert list(figure.layout.yaxis.ticktext) == ["M1", "OVEN"]
+    assert [a.text for a in figure.layout.annotations] == ["CUT", "HEAT"]
 
 
 def test_spans_get_thousands_separators() -> None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from mtosched.domain.tables import Machine
 from mtosched.domain.time import TimeUnit, to_datetime
@@ -65,6 +67,7 @@ PALETTE = (
     "#F1E2CC",
 )
 LATE_COLOUR = "#C0392B"
+BAND_COLOUR = "#eef1f5"
 DOWNTIME_COLOUR = "rgba(90, 90, 90, 0.35)"
 
 
@@ -209,3 +212,68 @@ def has_work_centers(data: ProblemData) -> bool:
 def quantity(value: object) -> str:
     """A quantity as the result files write it."""
     return format_quantity(value)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Band:
+    """Consecutive rows ``[first, last)`` that belong together, with a label."""
+
+    first: int
+    last: int
+    label: str
+
+
+def work_center_bands(centres: Sequence[str]) -> list[Band]:
+    """Runs of consecutive rows of the same work centre (one name per row)."""
+    bands: list[Band] = []
+    for index, centre in enumerate(centres):
+        if bands and centres[bands[-1].first] == centre:
+            bands[-1] = Band(bands[-1].first, index + 1, bands[-1].label)
+        else:
+            bands.append(Band(index, index + 1, escape(centre)))
+    return bands
+
+
+def row_layout(labels: list[str], bands: list[Band]) -> dict[str, Any]:
+    """Rows on a numeric y axis (0 on top), every other band shaded."""
+    shapes = [
+        {
+            "type": "rect",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "yref": "y",
+            "y0": band.first - 0.5,
+            "y1": band.last - 0.5,
+            "fillcolor": BAND_COLOUR,
+            "line": {"width": 0},
+            "layer": "below",
+        }
+        for number, band in enumerate(bands)
+        if number % 2 == 0
+    ]
+    annotations = [
+        {
+            "xref": "paper",
+            "x": 1,
+            "xanchor": "right",
+            "yref": "y",
+            "y": band.first - 0.5,
+            "yanchor": "top",
+            "text": band.label,
+            "showarrow": False,
+            "font": {"size": 10, "color": "#667"},
+        }
+        for band in bands
+        if band.label
+    ]
+    return {
+        "yaxis": {
+            "tickvals": list(range(len(labels))),
+            "ticktext": labels,
+            "range": [len(labels) - 0.5, -0.5],
+            "autorange": False,
+        },
+        "shapes": shapes,
+        "annotations": annotations,
+    }

@@ -36,6 +36,7 @@ from mtosched.report.common import (
     DOWNTIME_COLOUR,
     LATE_COLOUR,
     PALETTE,
+    Band,
     MachineRow,
     TimeAxis,
     assign_slots,
@@ -44,6 +45,8 @@ from mtosched.report.common import (
     machines_by_work_center,
     order_colours,
     quantity,
+    row_layout,
+    work_center_bands,
 )
 from mtosched.solution import OrderResult, ScheduledOperation, Solution
 
@@ -56,7 +59,6 @@ PAGE_ROWS = 45
 ROW_HEIGHT = 24
 BAR_WIDTH = 0.8
 OUTLINE = "rgba(40, 40, 40, 0.55)"
-BAND = "#eef1f5"
 
 _OPERATION_HOVER = (
     "<b>%{customdata[0]}</b> · work order %{customdata[1]}<br>"
@@ -83,15 +85,6 @@ class GanttBar:
     late: bool
     text: str
     hover: list[str]
-
-
-@dataclass(frozen=True)
-class Band:
-    """Consecutive rows ``[first, last)`` that belong together, with a label."""
-
-    first: int
-    last: int
-    label: str
 
 
 class _OperationHover:
@@ -186,9 +179,14 @@ def machine_gantt(
         late = [bar for bar in bars if bar.late]
         figure.add_trace(_bar_trace(on_time, axis, "operations"))
         figure.add_trace(_bar_trace(late, axis, "operations of late orders"))
-    bands = _work_center_bands(rows) if has_work_centers(data) else []
+    bands = (
+        work_center_bands([r.work_center for r in rows])
+        if has_work_centers(data)
+        else []
+    )
     _gantt_layout(figure, axis, "Machines")
-    figure.update_layout(_row_layout([escape(r.label) for r in rows], bands))
+    figure.update_layout(row_layout([escape(r.label) for r in rows], bands))
+    figure.update_layout(height=_height(len(rows)))
     figure.update_xaxes(range=_time_range(bars, axis))
     return figure
 
@@ -199,17 +197,6 @@ def _time_range(bars: list[GanttBar], axis: TimeAxis) -> list[str | int]:
     end = max((bar.end for bar in bars), default=1)
     pad = max(1, math.ceil(end * 0.02))
     return [axis.at(-pad), axis.at(end + pad)]
-
-
-def _work_center_bands(rows: list[MachineRow]) -> list[Band]:
-    """Runs of rows of the same work centre."""
-    bands: list[Band] = []
-    for index, row in enumerate(rows):
-        if bands and rows[bands[-1].first].work_center == row.work_center:
-            bands[-1] = Band(bands[-1].first, index + 1, bands[-1].label)
-        else:
-            bands.append(Band(index, index + 1, escape(row.work_center)))
-    return bands
 
 
 def _downtime_bars(data: ProblemData, rows: list[MachineRow]) -> list[GanttBar]:
@@ -345,53 +332,7 @@ def _gl_x(axis: TimeAxis, time: int) -> float:
 # ----------------------------------------------------------------- layout
 def _height(rows: int, paged: bool = False) -> int:
     """Figure height for ``rows`` rows (a page slider needs room below)."""
-    return max(260, rows * ROW_HEIGHT + (200 if paged else 150))
-
-
-def _row_layout(labels: list[str], bands: list[Band]) -> dict[str, Any]:
-    """Rows on a numeric y axis (0 on top), every other band shaded."""
-    shapes = [
-        {
-            "type": "rect",
-            "xref": "paper",
-            "x0": 0,
-            "x1": 1,
-            "yref": "y",
-            "y0": band.first - 0.5,
-            "y1": band.last - 0.5,
-            "fillcolor": BAND,
-            "line": {"width": 0},
-            "layer": "below",
-        }
-        for number, band in enumerate(bands)
-        if number % 2 == 0
-    ]
-    annotations = [
-        {
-            "xref": "paper",
-            "x": 1,
-            "xanchor": "right",
-            "yref": "y",
-            "y": band.first - 0.5,
-            "yanchor": "top",
-            "text": band.label,
-            "showarrow": False,
-            "font": {"size": 10, "color": "#667"},
-        }
-        for band in bands
-        if band.label
-    ]
-    return {
-        "height": _height(len(labels)),
-        "yaxis": {
-            "tickvals": list(range(len(labels))),
-            "ticktext": labels,
-            "range": [len(labels) - 0.5, -0.5],
-            "autorange": False,
-        },
-        "shapes": shapes,
-        "annotations": annotations,
-    }
+    return max(280, rows * ROW_HEIGHT + (220 if paged else 170))
 
 
 def _gantt_layout(figure: go.Figure, axis: TimeAxis, title: str) -> None:
@@ -399,8 +340,8 @@ def _gantt_layout(figure: go.Figure, axis: TimeAxis, title: str) -> None:
     figure.update_layout(
         title={"text": title, "x": 0.01},
         barmode="overlay",
-        margin={"l": 10, "r": 10, "t": 70, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.3},
+        margin={"l": 10, "r": 10, "t": 90, "b": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
         uniformtext={"minsize": 8, "mode": "hide"},
         plot_bgcolor="white",
         hoverlabel={"align": "left"},
@@ -575,7 +516,7 @@ class _OrderDrawing:
             size = len(self.data.orders[order.order_id].work_orders)
             bands.append(Band(first, first + size, ""))
             first += size
-        layout = _row_layout(labels, bands)
+        layout = row_layout(labels, bands)
         layout["height"] = _height(len(labels), paged)
         return layout
 

@@ -8,7 +8,6 @@ each slot's time.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -19,6 +18,8 @@ from mtosched.report.common import (
     escape,
     has_work_centers,
     machines_by_work_center,
+    row_layout,
+    work_center_bands,
 )
 from mtosched.solution import Solution
 
@@ -69,14 +70,10 @@ def utilisation_chart(data: ProblemData, solution: Solution) -> go.Figure:
     """Horizontal bars of utilisation per machine (percent of available time)."""
     axis = TimeAxis.of(data)
     loads = machine_loads(data, solution)
-    labels = [load.name for load in loads]
-    y: Sequence[object] = labels
-    if has_work_centers(data):
-        y = [[load.work_center for load in loads], labels]
     figure = go.Figure(
         go.Bar(
             orientation="h",
-            y=y,
+            y=list(range(len(loads))),
             x=[round(100 * load.utilisation, 1) for load in loads],
             text=[f"{100 * load.utilisation:.0f}%" for load in loads],
             textposition="outside",
@@ -98,14 +95,17 @@ def utilisation_chart(data: ProblemData, solution: Solution) -> go.Figure:
     figure.update_layout(
         title={"text": "Machine utilisation (t = 0 to makespan)", "x": 0.01},
         height=max(220, 24 * len(loads) + 120),
-        margin={"l": 10, "r": 30, "t": 50, "b": 40},
+        margin={"l": 10, "r": 70, "t": 50, "b": 40},
         plot_bgcolor="white",
         showlegend=False,
     )
     figure.update_xaxes(
         title="% of available time", range=[0, 110], gridcolor="#e5e5e5"
     )
-    figure.update_yaxes(autorange="reversed", automargin=True)
+    bands = work_center_bands([load.work_center for load in loads])
+    labels = [escape(load.name) for load in loads]
+    figure.update_layout(row_layout(labels, bands if has_work_centers(data) else []))
+    figure.update_yaxes(automargin=True, fixedrange=True, showgrid=False)
     return figure
 
 
