@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 
 from mtosched.domain import Instance, Rounding
 from mtosched.domain.tables import RoutingRow
@@ -118,7 +119,7 @@ class ComponentSupply:
     receipts: list[Receipt]
     lead_time: int | None
 
-    @property
+    @cached_property
     def finite_total(self) -> Decimal:
         """Stock plus every scheduled receipt (lead-time buys excluded)."""
         return sum(
@@ -257,6 +258,25 @@ class _Expander:
             self.bom[line.product_id].append(line)
         self.operations: list[Operation] = []
         self.work_orders: dict[str, WorkOrder] = {}
+        self.created: list[str] = []  # work order ids of the order being expanded
+        self._modes: dict[tuple[str, int, Decimal], tuple[tuple[Mode, ...], str]] = {}
+
+    def step_modes(
+        self, product_id: str, step: int, quantity: Decimal
+    ) -> tuple[tuple[Mode, ...], str]:
+        """Eligible machines with exact durations, and the step's display name.
+
+        Cached: plants repeat the same products in the same quantities a lot.
+        """
+        key = (product_id, step, quantity)
+        if key not in self._modes:
+            rows = self.routing[product_id][step]
+            modes = tuple(
+                Mode(row.machine_id, operation_duration(row, quantity)) for row in rows
+            )
+            name = next((row.operation for row in rows if row.operation), None)
+            self._modes[key] = (modes, name or f"step {step}")
+        return self._modes[key]
 
     def work_order(
         self,
@@ -273,6 +293,7 @@ class _Expander:
         """
         work_order = WorkOrder(work_order_id, parent_id, order_id, product_id, quantity)
         self.work_orders[work_order_id] = work_order
+        self.created.append(work_order_id)
         steps = sorted(self.routing[product_id])
         first_step = steps[0]
         child_last_ops: dict[int, list[int]] = defaultdict(list)
@@ -296,13 +317,7 @@ class _Expander:
         previous: int | None = None
         consumer_of_step: dict[int, int] = {}
         for step in steps:
-            rows = self.routing[product_id][step]
-            modes = tuple(
-                Mode(row.machine_id, operation_duration(row, quantity)) for row in rows
-            )
-            name = next(
-                (row.operation for row in rows if row.operation), f"step {step}"
-            )
+            modes, name = self.step_modes(product_id, step, quantity)
             predecessors = [] if previous is None else [previous]
             predecessors += child_last_ops[step]
             operation = Operation(
@@ -335,7 +350,7 @@ def expand(instance: Instance) -> ProblemData:
     orders: dict[str, OrderPlan] = {}
     for order in instance.orders:
         first_operation = len(expander.operations)
-        first_work_order = len(expander.work_orders)
+        expander.created = []
         top = expander.work_order(
             order.order_id, order.product_id, order.quantity, order.order_id, None
         )
@@ -347,7 +362,7 @@ def expand(instance: Instance) -> ProblemData:
             due=instance.time(order.due, Rounding.down),
             weight=order.weight,
             customer=order.customer,
-            work_orders=list(expander.work_orders)[first_work_order:],
+            work_orders=expander.created,
             operations=list(range(first_operation, len(expander.operations))),
             final_operation=top.operations[-1],
         )
