@@ -330,11 +330,23 @@ def _write_report(result: Result, path: Path) -> None:
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write a result frame as the planner's CSV (UTF-8, comma, header row)."""
+    columns = [_text_column(frame[name]) for name in frame.columns]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(frame.columns)
-        for row in frame.itertuples(index=False, name=None):
-            writer.writerow([format_cell(value) for value in row])
+        writer.writerows(zip(*columns, strict=True))
+
+
+def _text_column(column: pd.Series) -> list[str]:
+    """A column as CSV text, vectorised where the dtype allows it (100k-row
+    files would otherwise spend seconds in :func:`format_cell`)."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("").tolist()
+    if pd.api.types.is_bool_dtype(column):
+        return column.map({True: "true", False: "false"}).fillna("").tolist()
+    if pd.api.types.is_integer_dtype(column):
+        return column.astype("string").fillna("").tolist()
+    return [format_cell(value) for value in column.tolist()]
 
 
 def format_cell(value: Any) -> str:
