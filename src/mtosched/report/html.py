@@ -124,7 +124,16 @@ def _schedule_sections(result: Result) -> list[str]:
 
 
 def _figure_section(title: str, figure: go.Figure, hint: str) -> str:
-    """A titled section holding one figure drawn by the embedded plotly.js."""
-    div = figure.to_html(full_html=False, include_plotlyjs=False, config=PLOT_CONFIG)
+    """A titled section holding one figure drawn by the embedded plotly.js.
+
+    The figure's div gets a stable id (``machines-chart``, ``orders-chart``,
+    ...) so that browser tests and planners' scripts can find it.
+    """
+    div = figure.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        config=PLOT_CONFIG,
+        div_id=f"{title.lower()}-chart",
+    )
     note = f'<p class="hint">{escape(hint)}</p>' if hint else ""
     return f"<section><h2>{escape(title)}</h2>{note}{div}</section>"
