@@ -14,6 +14,7 @@ import typer
 from mtosched.cli.check import check_command
 from mtosched.cli.explain import explain_command
 from mtosched.cli.generate import generate_command
+from mtosched.cli.promise import promise_command
 from mtosched.cli.report import report_command
 from mtosched.cli.reschedule import reschedule_command
 from mtosched.cli.solve import solve_command
@@ -53,6 +54,7 @@ app.command("check")(check_command)
 app.command("report")(report_command)
 app.command("explain")(explain_command)
 app.command("reschedule")(reschedule_command)
+app.command("promise")(promise_command)
 app.command("generate")(generate_command)
 
 
