@@ -82,6 +82,7 @@ def test_single_machine_chain_names_the_orders_ahead() -> None:
     ]
     assert "A" in by_order["C"].causes[1].detail
     assert "B" in by_order["C"].causes[2].detail
+    assert by_order["C"].headline() == "M1 busy with A; M1 busy with B"
     # worst first: C (tardiness 3) before B (1)
     assert [e.order_id for e in explain(result)] == ["C", "B"]
 

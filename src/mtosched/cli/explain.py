@@ -74,30 +74,24 @@ def explain_command(
 def print_explanation(
     explanation: Explanation, data: ProblemData, console: Console
 ) -> None:
-    """One order's chain as a small table, earliest cause first."""
-    from rich.table import Table
-    from rich.text import Text
-
+    """One order's chain, one cause a line, earliest first (greppable)."""
     from mtosched.workflows.explain import when
 
+    unit = {"minute": "min", "hour": "h", "day": "d"}[
+        data.instance.settings.time_unit.value
+    ]
     lateness = explanation.lateness
-    status = f"late by {lateness}" if lateness > 0 else "on time"
-    table = Table(
-        title=Text(
-            f"{explanation.order_id}: {status} (due {when(data, explanation.due)}, "
-            f"completes {when(data, explanation.completion)})"
-        ),
-        title_justify="left",
+    status = f"late by {lateness} {unit}" if lateness > 0 else "on time"
+    console.print(
+        f"{explanation.order_id}: {status} (due {when(data, explanation.due)}, "
+        f"completes {when(data, explanation.completion)}): {explanation.headline()}",
+        markup=False,
     )
-    for column in ("cause", "resource", "from", "to", "detail"):
-        table.add_column(column, overflow="fold")
     for cause in explanation.causes:
-        cells = (
-            cause.kind.value,
-            cause.resource,
-            when(data, cause.start),
-            when(data, cause.end),
-            cause.detail,
+        span = when(data, cause.start)
+        if cause.end != cause.start:
+            span += f" -> {when(data, cause.end)}"
+        console.print(
+            f"  {span}  {cause.kind.value}  {cause.resource}  {cause.detail}",
+            markup=False,
         )
-        table.add_row(*(Text(cell) for cell in cells))  # ids are not markup
-    console.print(table)

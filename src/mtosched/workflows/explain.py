@@ -101,8 +101,8 @@ class Explanation:
         for cause in self.causes:
             if cause.kind in (CauseKind.own_work, CauseKind.plan_start):
                 continue
-            text = _short(cause)
-            if text not in seen:
+            text = _short(cause, self.order_id)
+            if text and text not in seen:
                 seen.append(text)
         if len(seen) > limit:
             seen = [*seen[:limit], f"{len(seen) - limit} more"]
@@ -140,13 +140,17 @@ def when(data: ProblemData, time: int) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-def _short(cause: Cause) -> str:
-    if cause.kind is CauseKind.machine_busy:
-        return f"{cause.resource} busy"
+def _short(cause: Cause, order_id: str) -> str:
+    if cause.kind is CauseKind.machine_busy:  # "M busy with SO-2: ..." or routing
+        blocker = cause.detail.split(":")[0]
+        return blocker if " busy with " in blocker else ""
     if cause.kind is CauseKind.downtime:
         return f"{cause.resource} down"
     if cause.kind is CauseKind.material:
-        return f"waits for {cause.resource} ({cause.detail.split('waits for ')[-1]})"
+        waiting = cause.detail.split(" ")[0].split("/")[0]  # the work order's order
+        who = "" if waiting == order_id else f"{waiting} "
+        arrival = cause.detail.split("waits for ")[-1]
+        return f"{who}waits for {cause.resource}: {arrival}"
     if cause.kind in (CauseKind.release, CauseKind.routing_length):
         return cause.detail
     return cause.kind.value.replace("_", " ")
@@ -407,7 +411,7 @@ class _Walker:
             )
         detail = f"{placed.machine_id} busy with {owner}: {label}"
         if role and not role.startswith("ahead"):
-            detail = f"{owner}: {label} on {placed.machine_id}, {role}"
+            detail = f"{label} on {placed.machine_id}, {role}"
         return Cause(
             CauseKind.machine_busy, placed.machine_id, placed.start, placed.end, detail
         )
