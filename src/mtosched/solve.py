@@ -133,15 +133,26 @@ class _Driver:
         self.interrupt = interrupt
         self.log: list[str] = []
         self.reference: Solution | None = None
+        self.work = 0.0  # CP-SAT deterministic time used (deterministic mode)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
+    def used(self) -> float:
+        """Time spent so far: wall seconds, or CP-SAT work in deterministic mode."""
+        return self.work if self.params.deterministic else self.elapsed()
+
     def remaining(self) -> float:
-        return max(0.0, self.params.time_limit - self.elapsed())
+        return max(0.0, self.params.time_limit - self.used())
 
     def stopped(self) -> bool:
+        if self.params.deterministic and self.elapsed() > self.safety_limit():
+            return True
         return self.interrupt.requested.is_set() or self.remaining() <= 0.05
+
+    def safety_limit(self) -> float:
+        """Wall seconds after which even a deterministic solve stops."""
+        return 100 * self.params.time_limit + 60
 
     def report(self, stage: str, value: Decimal | None, bound: Decimal | None) -> None:
         if self.progress is not None:
@@ -203,7 +214,11 @@ class _Driver:
                 self.data,
                 self.objectives[0],
                 excluded=unschedulable,
-                time_budget=min(self.params.heuristic_time, self.remaining() / 3),
+                time_budget=(
+                    float("inf")  # every trial, whatever the machine's speed
+                    if self.params.deterministic
+                    else min(self.params.heuristic_time, self.remaining() / 3)
+                ),
             )
         except Exception as error:  # a bug here must not cost the user a plan
             self.log.append(f"heuristic failed: {error}")
@@ -269,7 +284,7 @@ class _Driver:
             f"model: {len(built.operations)} operations, built at {self.elapsed():.2f}s"
         )
         share = self.params.full_model_share if (incumbent and self.params.lns) else 1
-        deadline = self.elapsed() + self.remaining() * share
+        deadline = self.used() + self.remaining() * share
         statuses: list[bool] = []
         bound: Decimal | None = None
         stages: list[Objective | None] = list(self.objectives)
@@ -281,7 +296,7 @@ class _Driver:
                 tie_break and not all(statuses) and self.reference is None
             ):
                 break
-            left = max(0.0, deadline - self.elapsed())
+            left = max(0.0, deadline - self.used())
             if tie_break:
                 expression, scale, budget = (
                     built.total_completion()
@@ -306,6 +321,7 @@ class _Driver:
             status = _solve_in_thread(
                 solver, built.model, _Callback(self, stage, scale)
             )
+            self.work += solver.response_proto.deterministic_time
             self.interrupt.solver = None
             outcome = solver.status_name(status)
             self.log.append(f"stage {stage}: {outcome} in {solver.wall_time:.2f}s")
@@ -353,13 +369,18 @@ class _Driver:
                 workers=self.params.workers,
                 seed=self.params.seed,
                 sub_time=self.params.lns_sub_time,
-                deterministic=self.params.workers == 1,
+                deterministic=self.params.deterministic,
             ),
             accept,
             improved,
         )
-        deadline = time.perf_counter() + self.remaining()
-        result = search.run(incumbent, deadline, self.interrupt.requested)
+        if self.params.deterministic:
+            deadline = time.perf_counter() + self.safety_limit() - self.elapsed()
+            work = self.remaining()
+        else:
+            deadline, work = time.perf_counter() + self.remaining(), None
+        result = search.run(incumbent, deadline, self.interrupt.requested, work)
+        self.work += search.work
         stats = search.stats
         self.log.append(
             f"lns: {stats.iterations} moves, {stats.improvements} improvements, "
@@ -380,7 +401,13 @@ class _Driver:
 
         solver = cp_model.CpSolver()
         parameters = solver.parameters
-        parameters.max_time_in_seconds = max(0.05, budget)
+        if self.params.deterministic:
+            parameters.max_deterministic_time = max(0.05, budget)
+            parameters.max_time_in_seconds = max(
+                1.0, self.safety_limit() - self.elapsed()
+            )
+        else:
+            parameters.max_time_in_seconds = max(0.05, budget)
         parameters.num_workers = self.params.workers
         parameters.random_seed = self.params.seed
         parameters.log_search_progress = self.params.log

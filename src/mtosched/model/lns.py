@@ -123,6 +123,7 @@ class LargeNeighbourhoodSearch:
         }
         self.mode = "window"
         self.stats = SearchStats()
+        self.work = 0.0  # CP-SAT deterministic time spent in sub-models
         self.consumers: dict[str, list[int]] = defaultdict(list)
         for order in orders:
             for index in order.operations:
@@ -135,7 +136,11 @@ class LargeNeighbourhoodSearch:
         return tuple(objective_value(o, results, solution) for o in self.objectives)
 
     def run(
-        self, incumbent: Solution, deadline: float, stop: threading.Event | None = None
+        self,
+        incumbent: Solution,
+        deadline: float,
+        stop: threading.Event | None = None,
+        work_budget: float | None = None,
     ) -> Solution:
         """Search until ``deadline`` (a ``time.perf_counter()`` value) or ``stop``.
 
@@ -155,11 +160,16 @@ class LargeNeighbourhoodSearch:
         while time.perf_counter() < deadline - 0.05:
             if stop is not None and stop.is_set():
                 break
+            if work_budget is not None and self.work >= work_budget:
+                break
             self.stats.iterations += 1
             freed = self.choose(index, incumbent)
             if not freed:
                 break
-            budget = min(self.settings.sub_time, deadline - time.perf_counter())
+            if work_budget is not None:
+                budget = min(self.settings.sub_time, work_budget - self.work)
+            else:
+                budget = min(self.settings.sub_time, deadline - time.perf_counter())
             candidate = self.reoptimise(index, incumbent, freed, budget)
             if candidate is None:
                 continue
@@ -318,7 +328,7 @@ class LargeNeighbourhoodSearch:
         parameters.random_seed = self.settings.seed + self.stats.iterations
         if self.settings.deterministic:
             parameters.max_deterministic_time = max(0.01, budget)
-            parameters.max_time_in_seconds = max(0.05, budget * 20)
+            parameters.max_time_in_seconds = 3600.0  # the work limit decides
         else:
             parameters.max_time_in_seconds = max(0.01, budget)
         all_optimal = True
@@ -340,7 +350,10 @@ class LargeNeighbourhoodSearch:
                 for vars_ in built.operations.values():
                     placed = vars_.extract(solver)
                     vars_.hint(built.model, placed)
-        self._adapt(all_optimal, time.perf_counter() - started, budget)
+        spent = solver.response_proto.deterministic_time
+        self.work += spent + 0.001  # every move costs something, even a trivial one
+        used = spent if self.settings.deterministic else time.perf_counter() - started
+        self._adapt(all_optimal, used, budget)
         if not found:
             return None
         new = {(p.work_order_id, p.step): p for p in built.extract(solver)}

@@ -34,6 +34,11 @@ class SolverParams(BaseModel):
     heuristic_time: float = Field(
         default=2.0, ge=0, description="seconds for the constructive warm start"
     )
+    deterministic: bool = Field(
+        default=False,
+        description="reproducible runs: time_limit counts CP-SAT's deterministic "
+        "work, not wall seconds (use with workers = 1)",
+    )
     lns: bool = Field(
         default=True, description="improve with large-neighbourhood search"
     )
