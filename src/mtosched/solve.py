@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from mtosched.compaction import left_shift
 from mtosched.domain import Instance
@@ -69,8 +70,8 @@ class _Interrupt:
 
     def __init__(self) -> None:
         self.requested = threading.Event()
-        self.solver = None
-        self._previous = None
+        self.solver: Any = None  # the CP-SAT solver running now, if any
+        self._previous: Any = None
 
     def __enter__(self) -> _Interrupt:
         if threading.current_thread() is threading.main_thread():
@@ -297,15 +298,13 @@ class _Driver:
             ):
                 break
             left = max(0.0, deadline - self.used())
-            if tie_break:
-                expression, scale, budget = (
+            if objective is None:  # the tie-break (or stability) stage
+                expression = (
                     built.total_completion()
                     if self.reference is None
-                    else built.stability(self.reference),
-                    1,
-                    self.remaining(),
+                    else built.stability(self.reference)
                 )
-                budget = min(budget, max(1.0, left))
+                scale, budget = 1, min(self.remaining(), max(1.0, left))
             else:
                 term = built.term(objective)
                 expression, scale = term.expression, term.scale
@@ -316,7 +315,7 @@ class _Driver:
             if incumbent is not None:
                 built.hint(incumbent)
             solver = self.solver(budget)
-            stage = "tie_break" if tie_break else objective.value
+            stage = "tie_break" if objective is None else objective.value
             self.interrupt.solver = solver
             status = _solve_in_thread(
                 solver, built.model, _Callback(self, stage, scale)
@@ -475,7 +474,7 @@ def _solve_in_thread(solver, model, callback: _Callback) -> int:
             callback.on_solution(self.objective_value, self.best_objective_bound)
 
     solver.best_bound_callback = callback.on_bound
-    outcome: dict[str, int] = {}
+    outcome: dict[str, Any] = {}
 
     def target() -> None:
         outcome["status"] = solver.solve(model, SolutionCallback())
