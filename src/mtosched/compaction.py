@@ -57,18 +57,6 @@ def _clear_of_downtime(
     return t
 
 
-def _material_ready(data: ProblemData, component_id: str, cumulative: Decimal) -> int:
-    supply = data.supplies[component_id]
-    arrived = Decimal(0)
-    for receipt in supply.receipts:
-        if receipt.quantity is None:
-            return receipt.time
-        arrived += receipt.quantity
-        if arrived >= cumulative:
-            return receipt.time
-    return 0  # more than ever arrives: the input schedule already broke the rule
-
-
 def left_shift(data: ProblemData, solution: Solution) -> Solution:
     """Move every operation as early as its constraints allow (see module doc)."""
     index_of = {
@@ -112,8 +100,8 @@ def left_shift(data: ProblemData, solution: Solution) -> Solution:
             lower = max(
                 lower,
                 last_consumer_start[need.component_id],
-                _material_ready(
-                    data, need.component_id, consumed[need.component_id] + need.quantity
+                data.material_ready(
+                    need.component_id, consumed[need.component_id] + need.quantity
                 ),
             )
         start = _clear_of_downtime(

@@ -20,7 +20,7 @@ import random
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -283,34 +283,27 @@ class LargeNeighbourhoodSearch:
         if not index.starts:
             return []
         position = self.rng.randrange(len(index.starts))
-        chosen: dict[str, None] = {}
-        operations = 0
-        for _, op_index in index.starts[position:]:
-            order_id = self.data.operations[op_index].order_id
-            if order_id in chosen or order_id not in self.orders:
-                continue
-            chosen[order_id] = None
-            operations += len(self.orders[order_id].operations)
-            if operations >= self.size:
-                break
-        return list(chosen)
+        return self._orders_of(op for _, op in index.starts[position:])
 
     def _machine_run(self, index: _Index, late: list[tuple[float, str]]) -> list[str]:
         machines = [m for m, entries in index.by_machine.items() if entries]
         if not machines:
             return []
-        machine = self.rng.choice(machines)
-        entries = index.by_machine[machine]
+        entries = index.by_machine[self.rng.choice(machines)]
         position = self.rng.randrange(len(entries))
+        return self._orders_of(op for _, _, op in entries[position:])
+
+    def _orders_of(self, operations: Iterable[int]) -> list[str]:
+        """The orders of ``operations``, in order, until the size is reached."""
         chosen: dict[str, None] = {}
-        operations = 0
-        for _, _, op_index in entries[position:]:
+        count = 0
+        for op_index in operations:
             order_id = self.data.operations[op_index].order_id
             if order_id in chosen or order_id not in self.orders:
                 continue
             chosen[order_id] = None
-            operations += len(self.orders[order_id].operations)
-            if operations >= self.size:
+            count += len(self.orders[order_id].operations)
+            if count >= self.size:
                 break
         return list(chosen)
 
