@@ -130,6 +130,13 @@ def test_a_two_slot_machine_gets_a_row_per_slot_grouped_by_work_center() -> None
     assert figure.layout.yaxis.range == (2.5, -0.5)  # first row on top
 
 
+def test_an_operation_on_a_machine_the_instance_lacks_still_gets_a_row() -> None:
+    edited = Solution([*SOLUTION.operations[:-1], Op("C", 2, "KILN", 40, 70)])
+    figure = machine_gantt(_data(), edited)
+    assert list(figure.layout.yaxis.ticktext) == ["M1", "OVEN #1", "OVEN #2", "KILN"]
+    assert sum(len(t.x) for t in figure.data if t.name != "downtime") == 6
+
+
 def test_downtime_is_shaded_on_its_machine() -> None:
     figure = machine_gantt(_data(), SOLUTION)
     downtime = _trace(figure, "downtime")

@@ -155,37 +155,45 @@ def assign_slots(
 
     A machine that runs several operations at once (capacity > 1) gets one
     row per slot actually used, filled first-fit in start order, so its bars
-    never hide each other. Rows are grouped by work centre in machine order.
+    never hide each other. Rows are grouped by work centre in machine order;
+    machines the instance does not know (a hand-edited schedule) come last,
+    so that the report still shows every operation of the file.
     """
     by_machine: dict[str, list[ScheduledOperation]] = defaultdict(list)
     for placed in solution.operations:
         by_machine[placed.machine_id].append(placed)
+    machines = [
+        (m.machine_id, m.work_center or "—", m.display_name)
+        for m in machines_by_work_center(data)
+    ]
+    known = {machine_id for machine_id, _, _ in machines}
+    machines += [(m, "unknown machine", m) for m in sorted(set(by_machine) - known)]
     rows: list[MachineRow] = []
     row_of: dict[ScheduledOperation, MachineRow] = {}
-    for machine in machines_by_work_center(data):
-        slot_ends: list[int] = []
-        slot_of: dict[ScheduledOperation, int] = {}
-        for placed in sorted(by_machine.pop(machine.machine_id, []), key=_start_key):
-            slot = next(
-                (i for i, end in enumerate(slot_ends) if end <= placed.start), None
-            )
-            if slot is None:
-                slot_ends.append(placed.end)
-                slot = len(slot_ends) - 1
-            slot_ends[slot] = placed.end
-            slot_of[placed] = slot
+    for machine_id, work_center, name in machines:
+        slot_of = _slots(by_machine.get(machine_id, []))
+        slots = max(slot_of.values(), default=0) + 1
         machine_rows = [
-            MachineRow(
-                machine.work_center or "—",
-                machine.machine_id,
-                _slot_label(machine.display_name, slot, len(slot_ends)),
-                slot,
-            )
-            for slot in range(max(1, len(slot_ends)))
+            MachineRow(work_center, machine_id, _slot_label(name, slot, slots), slot)
+            for slot in range(slots)
         ]
         rows += machine_rows
         row_of |= {placed: machine_rows[slot] for placed, slot in slot_of.items()}
     return rows, row_of
+
+
+def _slots(operations: list[ScheduledOperation]) -> dict[ScheduledOperation, int]:
+    """First-fit slot per operation, in start order."""
+    slot_ends: list[int] = []
+    slot_of: dict[ScheduledOperation, int] = {}
+    for placed in sorted(operations, key=_start_key):
+        slot = next((i for i, end in enumerate(slot_ends) if end <= placed.start), None)
+        if slot is None:
+            slot_ends.append(placed.end)
+            slot = len(slot_ends) - 1
+        slot_ends[slot] = placed.end
+        slot_of[placed] = slot
+    return slot_of
 
 
 def _start_key(placed: ScheduledOperation) -> tuple[int, int, str, int]:
