@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from conftest import shipped
 from mtosched import Instance, expand
 from mtosched.expand import ProblemData
+from mtosched.heuristic import construct
 from mtosched.pegging import allocate
 from mtosched.solution import Allocation, ScheduledOperation, Solution
 
@@ -207,3 +210,36 @@ def test_an_operation_unknown_to_the_instance_is_reported() -> None:
     data = _data([_order("O1", "1")], [{"component_id": "TUBE", "on_hand": 1}])
     with pytest.raises(ValueError, match="'NOPE', step 1"):
         allocate(data, _at(("NOPE", 0)))
+
+
+def test_pegging_a_heuristic_plan_of_the_ebike_plant_covers_every_need_in_time() -> (
+    None
+):
+    data = expand(shipped("ebike"))
+    solution = construct(data)
+    allocations = allocate(data, solution)
+    starts = {(op.work_order_id, op.step): op.start for op in solution.operations}
+    needed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    consumed_at: dict[tuple[str, str], int] = {}
+    for operation in data.operations:
+        if (operation.work_order_id, operation.step) in starts:
+            for need in operation.needs:
+                key = (operation.work_order_id, need.component_id)
+                needed[key] += need.quantity
+                consumed_at[key] = starts[(operation.work_order_id, operation.step)]
+    covered: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    per_source: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for allocation in allocations:
+        key = (allocation.work_order_id, allocation.component_id)
+        covered[key] += allocation.quantity
+        per_source[(allocation.component_id, allocation.source)] += allocation.quantity
+        assert allocation.available <= consumed_at[key]
+    assert covered == needed and needed
+    receipts = {
+        (component_id, receipt.source): receipt.quantity
+        for component_id, supply in data.supplies.items()
+        for receipt in supply.receipts
+    }
+    for (component_id, source), quantity in per_source.items():
+        limit = receipts[(component_id, source)]
+        assert limit is None or quantity <= limit  # None: a lead-time buy
