@@ -137,9 +137,10 @@ def find_chromium() -> str | None:
 def chromium() -> str:
     binary = find_chromium()
     if binary is None:
+        tried = os.environ.get("MTOSCHED_CHROMIUM") or ", ".join(CHROMIUM_NAMES)
         pytest.skip(
-            "no Chromium binary found (tried MTOSCHED_CHROMIUM, "
-            f"{', '.join(CHROMIUM_NAMES)}); install Debian's chromium package"
+            f"no Chromium binary found (tried {tried}); "
+            "install Debian's chromium package"
         )
     return binary
 
