@@ -25,7 +25,7 @@ from conftest import INSTANCES, run_cli
 from mtosched import Instance, load_instance
 from mtosched.checker import check
 from mtosched.domain import Downtime
-from mtosched.expand import expand
+from mtosched.expand import expand, pin
 from mtosched.io.instance_writer import write_instance
 from mtosched.io.writers import write_results
 from mtosched.kpi import order_results
@@ -38,12 +38,15 @@ from mtosched.solution import (
     Solution,
     SolveStatus,
 )
-from mtosched.solve import solve
+from mtosched.solve import lexicographic_values, solve
 from mtosched.workflows.reschedule import (
     ChangeStatus,
     RescheduleResult,
     check_reschedule,
+    distance,
+    repair,
     reschedule,
+    started_operations,
 )
 
 PARAMS = SolverParams(time_limit=10, workers=2, seed=1)
@@ -213,28 +216,55 @@ def test_check_reschedule_catches_broken_pinning() -> None:
 
 
 def test_ebike_breakdown_replan() -> None:
-    # The e-bike plant: ASM-1 breaks down at t = 3000 for 8 hours.
+    # The e-bike plant: ASM-1 breaks down at t = 3000 for 8 hours. Work that
+    # started stays (except what ran on ASM-1 into the breakdown), and the new
+    # plan is at least as good as the previous plan pushed right just enough
+    # (same objective or better; if the same, no farther from the old plan).
     instance = load_instance(INSTANCES / "ebike")
     previous = solve(instance, PARAMS).solution
     assert previous is not None
     downtime = [*instance.downtime, Downtime(machine_id="ASM-1", start=3000, end=3480)]
     today = instance.model_copy(update={"downtime": downtime})
     outcome = reschedule(today, previous, now=3000, params=PARAMS)
-    new = checked(today, outcome).by_key()
-    old = previous.by_key()
-    for placed in previous.operations:  # started before now: kept unless broken
+    solution = checked(today, outcome)
+    new = solution.by_key()
+    for placed in previous.operations:
         key = (placed.work_order_id, placed.step)
         interrupted = placed.machine_id == "ASM-1" and placed.end > 3000
         if placed.start < 3000 and not interrupted:
             assert new[key] == placed
-    touched = {
-        p.work_order_id.split("/")[0]
-        for p in previous.operations
-        if p.machine_id == "ASM-1" and p.end > 3000
+    assert [w.split(" started")[0] for w in outcome.warnings] == [
+        f"{p.work_order_id} step {p.step}"
+        for p in sorted(previous.operations, key=lambda p: (p.start, p.end))
+        if p.machine_id == "ASM-1" and p.start < 3000 < p.end
+    ]
+    data = outcome.result.data
+    repaired = repair(data, previous, solution)
+    assert repaired is not None and check(today, repaired).ok
+    objectives = outcome.result.objective
+    found = lexicographic_values(data, solution, objectives)
+    fallback = lexicographic_values(data, repaired, objectives)
+    assert found <= fallback
+    if found == fallback:
+        assert distance(previous, solution) <= distance(previous, repaired)
+
+
+def test_repair_pushes_the_previous_plan_right() -> None:
+    # The workshop with WELD-1 down over [7, 30): repairing keeps every
+    # machine; O3's weld waits for WELD-1 until 30 (30-34, packed 34-35),
+    # everything else stays.
+    instance = workshop(downtime=breakdown("WELD-1", 7, 30))
+    data = expand(instance)
+    kept, _ = started_operations(data, PREVIOUS, 7)
+    repaired = repair(pin(data, kept, 7), PREVIOUS, PREVIOUS)
+    assert repaired is not None
+    moved = {
+        (p.work_order_id, p.step): (p.machine_id, p.start, p.end)
+        for p in repaired.operations
+        if p != PREVIOUS.by_key()[(p.work_order_id, p.step)]
     }
-    for key, placed in new.items():  # orders the breakdown misses keep machines
-        if key[0].split("/")[0] not in touched:
-            assert placed.machine_id == old[key].machine_id, key
+    assert moved == {("O3", 20): ("WELD-1", 30, 34), ("O3", 30): ("PACK", 34, 35)}
+    assert distance(PREVIOUS, repaired) == 21 + 21
 
 
 def plan_folder(instance: Instance, solution: Solution, path: Path) -> Path:

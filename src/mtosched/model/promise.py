@@ -18,6 +18,7 @@ from ortools.sat.python import cp_model
 
 from mtosched.expand import OrderPlan, ProblemData
 from mtosched.model.builder import ScheduleModel
+from mtosched.model.stability import set_limits
 from mtosched.model.variables import OrderVars, domain_bounds
 from mtosched.solution import ScheduledOperation, Solution
 
@@ -30,6 +31,7 @@ class PromiseSettings:
     workers: int = 1
     seed: int = 0
     stability_share: float = 0.3  # of the time, for the stay-close stage
+    deterministic: bool = False  # time in CP-SAT deterministic work units
 
 
 @dataclass
@@ -109,7 +111,5 @@ def earliest_completion(
 
 def _solver(settings: PromiseSettings, budget: float) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, budget)
-    solver.parameters.num_workers = settings.workers
-    solver.parameters.random_seed = settings.seed
+    set_limits(solver, budget, settings.workers, settings.seed, settings.deterministic)
     return solver

@@ -200,7 +200,12 @@ def quote(
         int(extra_tardiness),
         hint,
         current,
-        PromiseSettings(params.time_limit, params.workers, params.seed),
+        PromiseSettings(
+            params.time_limit,
+            params.workers,
+            params.seed,
+            deterministic=params.deterministic,
+        ),
     )
     if found.placements is None:
         return refused(_why_not(data, new.order_id, hint, found.status))

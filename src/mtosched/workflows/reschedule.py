@@ -3,9 +3,14 @@
 A supplier slips, a machine breaks, orders arrive or are cancelled: the
 planner reruns the plan "now". Operations of the previous plan that started
 before now are facts on the shop floor: they keep their machine and times
-(work in progress finishes as planned). Nothing else may start before now. A
-last solver stage keeps the rest close to the previous plan (same machine,
-nearby start), so the shop floor sees only the changes the new data force.
+(work in progress finishes as planned). Nothing else may start before now.
+The rest stays close to the previous plan (same machine, nearby start), so
+the shop floor sees only the changes the new data or a better objective
+force: the solve (with the previous plan as its reference) gets most of the
+time; its plan is compared with the previous plan pushed right just enough to
+be valid today (:func:`repair`), by objective values and then by distance from
+the previous plan; the better one then goes through a stay-close stage that
+fixes the objective values and minimises the distance (model/stability.py).
 
 A started operation is kept only if today's data still allow it exactly where
 it is: its order and operation still exist, the machine is still eligible with
@@ -17,6 +22,8 @@ breakdown that interrupts an operation restarts it after the breakdown).
 
 from __future__ import annotations
 
+import bisect
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,6 +43,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 Key = tuple[str, int]
+
+#: Share of the time limit kept for moving the plan closer to the previous one.
+STAY_CLOSE_SHARE = 0.3
 
 CHANGE_COLUMNS = [
     "work_order_id",
@@ -164,10 +174,14 @@ def reschedule(
 
     Operations of ``previous`` that started before ``now`` stay exactly where
     they are when today's data allow it (see the module doc); nothing else
-    starts before ``now``; the solve's last stage keeps the other operations
-    close to ``previous``. The result's schedule passes the checker and
-    :func:`check_reschedule`.
+    starts before ``now``; the other operations stay as close to ``previous``
+    as the objective allows. ``params.time_limit`` covers everything
+    (:data:`STAY_CLOSE_SHARE` of it is kept for staying close). The result's
+    schedule passes the checker and :func:`check_reschedule`, and is never
+    worse, by objective and then by distance, than the repaired previous plan.
     """
+    started = time.perf_counter()
+    params = params or SolverParams()
     data = expand(instance)
     kept, warnings = started_operations(data, previous, now)
     pinned = pin(data, kept, now)
@@ -179,7 +193,13 @@ def reschedule(
             if (op.work_order_id, op.step) in by_key
         ]
     )
-    result = solve(pinned, params, objective, progress=progress, reference=reference)
+    search = params.model_copy(
+        update={"time_limit": params.time_limit * (1 - STAY_CLOSE_SHARE)}
+    )
+    result = solve(pinned, search, objective, progress=progress, reference=reference)
+    if result.solution is not None and result.status.has_schedule:
+        deadline = started + params.time_limit
+        result = _closest(pinned, result, reference, params, deadline)
     new = result.solution if result.solution is not None else Solution([])
     return RescheduleResult(
         result=result,
@@ -301,6 +321,235 @@ def _short_of_material(
                 continue
             consumed += quantity
     return dropped
+
+
+# ------------------------------------------------------------ the fallback
+def repair(data: ProblemData, previous: Solution, solved: Solution) -> Solution | None:
+    """The previous plan pushed right just enough to be valid today.
+
+    Every operation keeps its previous machine and goes, in the order of its
+    previous start, to the earliest time its release, now, predecessors,
+    machine (capacity, downtime) and material allow; operations the previous
+    plan did not have (new orders, a machine no longer eligible) are then
+    placed around them by the constructive heuristic, and the whole is
+    left-shifted. Orders ``solved`` left out stay out. It is the plan that
+    changes nothing the new data do not force, used when the search finds
+    nothing better (see :func:`reschedule`). ``None`` when it cannot be built.
+    """
+    from mtosched.checker import check
+    from mtosched.compaction import left_shift
+    from mtosched.heuristic import construct
+
+    excluded = dict(solved.unschedulable)
+    placed = _pushed_right(data, previous, set(excluded))
+    try:
+        complete = construct(pin(data, placed, data.not_before), excluded=excluded)
+    except Exception:  # the fallback is optional: never fail the reschedule
+        return None
+    plan = left_shift(data, complete)
+    if not check(data.instance, plan).ok:
+        return None
+    return plan
+
+
+def _pushed_right(
+    data: ProblemData, previous: Solution, excluded: set[str]
+) -> dict[int, ScheduledOperation]:
+    """Previous placements on their machines, moved as late as they must be."""
+    by_key = previous.by_key()
+    placed: dict[int, ScheduledOperation] = dict(data.pinned)
+    machines = {
+        machine_id: _Timeline(capacity, data.downtime.get(machine_id, []))
+        for machine_id, capacity in data.capacity.items()
+    }
+    consumed: dict[str, Decimal] = defaultdict(Decimal)
+    last_use: dict[str, int] = defaultdict(int)
+    for index, kept in data.pinned.items():
+        machines[kept.machine_id].add(kept.start, kept.end)
+        for need in data.operations[index].needs:
+            consumed[need.component_id] += need.quantity
+            last_use[need.component_id] = max(last_use[need.component_id], kept.start)
+    order = sorted(
+        (by_key[(op.work_order_id, op.step)].start, op.index)
+        for op in data.operations
+        if (op.work_order_id, op.step) in by_key
+        and op.index not in data.pinned
+        and op.order_id not in excluded
+    )
+    for _, index in order:
+        operation = data.operations[index]
+        old = by_key[(operation.work_order_id, operation.step)]
+        duration = operation.duration_on(old.machine_id)
+        preds = [placed[p].end for p in operation.predecessors if p in placed]
+        if duration is None or len(preds) < len(operation.predecessors):
+            continue  # left to the heuristic
+        start = max(data.orders[operation.order_id].release, data.not_before, 0, *preds)
+        for need in operation.needs:
+            component = need.component_id
+            ready = _ready(data, component, consumed[component] + need.quantity)
+            if ready is None:
+                break
+            start = max(start, ready, last_use[component])
+        else:
+            start = machines[old.machine_id].fit(start, duration)
+            placed[index] = ScheduledOperation(
+                old.work_order_id, old.step, old.machine_id, start, start + duration
+            )
+            machines[old.machine_id].add(start, start + duration)
+            for need in operation.needs:
+                consumed[need.component_id] += need.quantity
+                last_use[need.component_id] = start
+    return placed
+
+
+def _ready(data: ProblemData, component_id: str, cumulative: Decimal) -> int | None:
+    """Earliest time by which ``cumulative`` of a component has arrived."""
+    supply = data.supplies.get(component_id)
+    if supply is None:
+        return None
+    arrived = Decimal(0)
+    for receipt in supply.receipts:
+        if receipt.quantity is None:
+            return receipt.time
+        arrived += receipt.quantity
+        if arrived >= cumulative:
+            return receipt.time
+    return None
+
+
+class _Timeline:
+    """One machine's placed operations (sorted by start) and its downtime."""
+
+    def __init__(self, capacity: int, windows: list[tuple[int, int]]) -> None:
+        self.capacity = capacity
+        self.windows = windows
+        self.spans: list[tuple[int, int]] = []
+        self.longest = 0
+
+    def add(self, begin: int, end: int) -> None:
+        """Record an operation running over [begin, end)."""
+        bisect.insort(self.spans, (begin, end))
+        self.longest = max(self.longest, end - begin)
+
+    def fit(self, start: int, duration: int) -> int:
+        """Earliest t >= start with [t, t + duration) free of downtime and full load."""
+        if duration <= 0:
+            return start
+        t = start
+        while True:
+            end = t + duration
+            ends = [stop for begin, stop in self.windows if begin < end and stop > t]
+            if not ends:
+                ends = self._full(t, end)
+            if not ends:
+                return t
+            t = max(t + 1, min(ends))
+
+    def _full(self, t: int, end: int) -> list[int]:
+        """Ends of the operations that fill the machine somewhere in [t, end)."""
+        low = bisect.bisect_left(self.spans, (t - self.longest, -1))
+        high = bisect.bisect_left(self.spans, (end, -1))
+        overlapping = [(b, e) for b, e in self.spans[low:high] if e > t]
+        for moment in sorted({t} | {b for b, _ in overlapping if b > t}):
+            running = [e for b, e in overlapping if b <= moment < e]
+            if len(running) >= self.capacity:
+                return running
+        return []
+
+
+def _closest(
+    data: ProblemData,
+    result: Result,
+    previous: Solution,
+    params: SolverParams,
+    deadline: float,
+) -> Result:
+    """The search's plan, made as close to the previous plan as it can be.
+
+    Candidates are the search's plan and the repaired previous plan; they
+    compare by objective values, then by distance from the previous plan (so
+    equal plans never shuffle the shop floor). The better one then goes
+    through the stay-close stage (the objective values fixed, the distance
+    minimised) in the time left, when the plant is small enough for the full
+    model.
+    """
+    from mtosched.compaction import left_shift
+    from mtosched.model.stability import stay_close
+    from mtosched.solve import lexicographic_values
+
+    assert result.solution is not None
+    objectives = result.objective
+
+    def score(plan: Solution) -> tuple[tuple[Decimal, ...], int]:
+        return lexicographic_values(data, plan, objectives), distance(previous, plan)
+
+    best = result.solution
+    repaired = repair(data, previous, best)
+    if repaired is not None and score(repaired) < score(best):
+        best = repaired
+    included = [
+        order
+        for order in data.orders.values()
+        if order.schedulable and order.order_id not in best.unschedulable
+    ]
+    left = (
+        params.time_limit * STAY_CLOSE_SHARE
+        if params.deterministic  # work units, not wall seconds
+        else deadline - time.perf_counter()
+    )
+    operations = sum(len(order.operations) for order in included)
+    if left > 0.2 and operations <= params.full_model_operations:
+        values = lexicographic_values(data, best, objectives)
+        closer = stay_close(
+            data, included, objectives, values, previous, best, left,
+            params.workers, params.seed, params.deterministic,
+        )  # fmt: skip
+        if closer is not None:
+            closer = left_shift(data, closer)
+            if score(closer) < score(best):
+                best = closer
+    if best is result.solution:
+        return result
+    return _with_plan(data, result, best)
+
+
+def _with_plan(data: ProblemData, result: Result, plan: Solution) -> Result:
+    """The result with another plan (at least as good) and its figures."""
+    from dataclasses import replace
+
+    from mtosched.kpi import order_results
+    from mtosched.pegging import allocate
+    from mtosched.solve import lexicographic_values
+
+    values: list[Decimal | None] = list(
+        lexicographic_values(data, plan, result.objective)
+    )
+    return replace(
+        result,
+        objective_value=values[0],
+        solution=plan,
+        orders=order_results(data, plan),
+        allocations=allocate(data, plan),
+        stage_values=values,
+        log=[*result.log, "reschedule: moved closer to the previous plan"],
+    )
+
+
+def distance(previous: Solution, plan: Solution) -> int:
+    """Sum of start shifts, plus the old duration per change of machine.
+
+    The same measure as the solve's stay-close stage (over operations in both).
+    """
+    old = previous.by_key()
+    total = 0
+    for placed in plan.operations:
+        before = old.get((placed.work_order_id, placed.step))
+        if before is None:
+            continue
+        total += abs(placed.start - before.start)
+        if placed.machine_id != before.machine_id:
+            total += max(1, before.end - before.start)
+    return total
 
 
 # ------------------------------------------------------------ what changed
