@@ -64,13 +64,13 @@ def promise_command(
             "--base",
             exists=True,
             file_okay=False,
-            help="Result folder of the current plan [default: solve INSTANCE].",
+            help="Result folder of the current plan (default: solve INSTANCE).",
         ),
     ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", "-o", help="Quotes CSV [default: <instance>-quotes.csv]."
+            "--out", "-o", help="Quotes CSV (default: <instance>-quotes.csv)."
         ),
     ] = None,
     time_limit: Annotated[

@@ -49,7 +49,7 @@ def reschedule_command(
     ],
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Result folder [default: <instance>-replan]."),
+        typer.Option("--out", "-o", help="Result folder (default: <instance>-replan)."),
     ] = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", "-t", help="Seconds in all.")
