@@ -321,3 +321,22 @@ def test_cli_promise_not_possible_exits_1(tmp_path: Path) -> None:
     with out.open(encoding="utf-8") as handle:
         (row,) = list(csv.DictReader(handle))
     assert row["status"] == "not_possible" and row["completion"] == ""
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--quantity", "two", "--quantity 'two' is not a number"),
+        ("--weight", "-1", "--weight '-1' must be a number >= 0"),
+        ("--extra-tardiness", "x", "--extra-tardiness 'x' is not a number"),
+        ("--release", "soon", "--release: expected a number or an ISO-8601"),
+    ],
+)
+def test_cli_promise_bad_numbers(
+    tmp_path: Path, option: str, value: str, message: str
+) -> None:
+    folder = tmp_path / "shop"
+    write_instance(one_machine(b_due=10), folder)
+    bad = run_cli("promise", folder, "--product", "PN", option, value)
+    assert bad.exit_code == 2
+    assert message in bad.output

@@ -95,7 +95,6 @@ def promise_command(
         promise_batch,
         write_quotes,
     )
-    from mtosched.workflows.times import time_from_text
 
     errors = stderr_console()
     console = stdout_console()
@@ -108,8 +107,19 @@ def promise_command(
     except ValueError as error:
         raise fail(f"solver settings: {error}") from None
     loaded = load_instance_or_exit(instance, errors)
+    numbers = {}
+    for name, text in (
+        ("--quantity", quantity),
+        ("--weight", weight),
+        ("--extra-tardiness", extra_tardiness),
+    ):
+        try:
+            numbers[name] = Decimal(text.strip())
+        except InvalidOperation:
+            raise fail(f"{name} {text!r} is not a number") from None
+        if not numbers[name].is_finite() or numbers[name] < 0:
+            raise fail(f"{name} {text!r} must be a number >= 0")
     try:
-        budget = Decimal(extra_tardiness)
         if batch is not None:
             inquiries = _read_batch(loaded, batch)
         else:
@@ -117,15 +127,16 @@ def promise_command(
             inquiries = [
                 Inquiry(
                     product,
-                    Decimal(quantity),
-                    time_from_text(loaded, release),
-                    Decimal(weight),
+                    numbers["--quantity"],
+                    _release(loaded, release),
+                    numbers["--weight"],
                     free_order_id(loaded),
                 )
             ]
-    except (ValueError, InvalidOperation) as error:
+    except ValueError as error:
         raise fail(str(error)) from None
     current = _current_plan(loaded, base, params, console)
+    budget = numbers["--extra-tardiness"]
     quotes = promise_batch(loaded, inquiries, current, budget, params)
     for quote in quotes:
         print_quote(quote, loaded, console)
@@ -137,6 +148,15 @@ def promise_command(
     console.print(f"Quotes written to {target}", markup=False)
     if not any(quote.promised for quote in quotes):
         raise typer.Exit(EXIT_NO_SCHEDULE)
+
+
+def _release(instance: Instance, text: str) -> int:
+    from mtosched.workflows.times import time_from_text
+
+    try:
+        return time_from_text(instance, text)
+    except ValueError as error:
+        raise ValueError(f"--release: {error}") from None
 
 
 def _read_batch(instance: Instance, path: Path) -> list[Inquiry]:
