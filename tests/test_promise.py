@@ -301,6 +301,7 @@ def test_cli_promise_one_and_batch(tmp_path: Path) -> None:
         "promise", folder, "--batch", inquiries, "-o", out, "-t", "5", "-w", "2",
     )  # fmt: skip
     assert many.exit_code == 0, many.output
+    assert "each quoted on its own against the same current plan" in many.output
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["quote_id"] for r in rows] == ["Q1", "Q2"]

@@ -138,6 +138,12 @@ def promise_command(
     current = _current_plan(loaded, base, params, console)
     budget = numbers["--extra-tardiness"]
     quotes = promise_batch(loaded, inquiries, current, budget, params)
+    if len(quotes) > 1:
+        console.print(
+            f"{len(quotes)} inquiries, each quoted on its own against the same "
+            "current plan (quotes do not reserve capacity for each other):",
+            markup=False,
+        )
     for quote in quotes:
         print_quote(quote, loaded, console)
     target = out or Path(f"{instance.resolve().stem}-quotes.csv")
