@@ -114,15 +114,27 @@ def explain(result: Result) -> list[Explanation]:
 
     Worst means highest weighted tardiness, then lateness (the order of the
     report's late-order table). Empty when the result has no schedule.
+    The list is kept on the result (the writers and the report both ask, and
+    a walk over 2,000 orders takes seconds); a new solution is walked afresh.
     """
     if result.solution is None or not result.status.has_schedule:
         return []
-    orders = result.orders or order_results(result.data, result.solution)
+    cached = getattr(result, "_explanations", None)
+    if cached is not None and cached[0] is result.solution:
+        return list(cached[1])
+    explanations = _explain(result, result.solution)
+    result._explanations = (result.solution, explanations)  # type: ignore[attr-defined]
+    return list(explanations)
+
+
+def _explain(result: Result, solution: Solution) -> list[Explanation]:
+    """The walks behind :func:`explain` (no caching)."""
+    orders = result.orders or order_results(result.data, solution)
     late = sorted(
         (o for o in orders if o.late),
         key=lambda o: (-(o.weight * Decimal(o.tardiness or 0)), -(o.lateness or 0)),
     )
-    walker = _Walker(result.data, result.solution)
+    walker = _Walker(result.data, solution)
     return [walker.explain(order.order_id) for order in late]
 
 
