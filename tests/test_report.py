@@ -21,7 +21,13 @@ from mtosched.report import (
     render_html,
     utilisation_chart,
 )
-from mtosched.report.common import LATE_COLOUR, TimeAxis
+from mtosched.report.common import (
+    LATE_COLOUR,
+    PALETTE,
+    TimeAxis,
+    order_colours,
+    text_colour,
+)
 from mtosched.solution import Objective, Result, Solution, SolveStatus
 from mtosched.solution import ScheduledOperation as Op
 
@@ -127,14 +133,43 @@ def test_a_two_slot_machine_gets_a_row_per_slot_grouped_by_work_center() -> None
     rows = dict(zip([row[5] for row in _hover_rows(late)], late.y, strict=True))
     assert rows == {"M1": 0, "OVEN": 2}  # B's bake overlaps A's: second slot
     assert [a.text for a in figure.layout.annotations] == ["CUT", "HEAT"]
+    # work centres sit right of the plot (paper x > 1), never over a bar
+    assert {(a.xref, a.x, a.xanchor) for a in figure.layout.annotations} == {
+        ("paper", 1, "left")
+    }
+    assert figure.layout.margin.r >= 6 * len("HEAT")
     assert figure.layout.yaxis.range == (2.5, -0.5)  # first row on top
+
+
+def test_machine_legend_says_what_colour_and_outline_mean() -> None:
+    """No swatch for the coloured bars (one colour could not stand for all
+    orders): the legend title says colour = order, a red-outlined square
+    stands for late orders and toggles their bars (same legend group)."""
+    figure = machine_gantt(_data(), SOLUTION)
+    shown = [t.name for t in figure.data if t.showlegend is not False]
+    assert shown == ["downtime", gantt.LATE_LEGEND]
+    assert "customer order" in figure.layout.legend.title.text
+    item = _trace(figure, gantt.LATE_LEGEND)
+    assert item.marker.line.color == LATE_COLOUR
+    assert item.legendgroup == _trace(figure, "operations of late orders").legendgroup
+
+
+def test_late_outline_is_thinner_when_bars_are_many(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    wide = _trace(machine_gantt(_data(), SOLUTION), "operations of late orders")
+    monkeypatch.setattr(gantt, "TEXT_LIMIT", 5)  # 6 operations: "many"
+    many = _trace(machine_gantt(_data(), SOLUTION), "operations of late orders")
+    assert (wide.marker.line.width, many.marker.line.width) == (2.0, 1.0)
+    assert many.marker.line.color == LATE_COLOUR
 
 
 def test_an_operation_on_a_machine_the_instance_lacks_still_gets_a_row() -> None:
     edited = Solution([*SOLUTION.operations[:-1], Op("C", 2, "KILN", 40, 70)])
     figure = machine_gantt(_data(), edited)
     assert list(figure.layout.yaxis.ticktext) == ["M1", "OVEN #1", "OVEN #2", "KILN"]
-    assert sum(len(t.x) for t in figure.data if t.name != "downtime") == 6
+    bars = [t for t in figure.data if t.type == "bar" and t.name != "downtime"]
+    assert sum(len(t.x) for t in bars) == 6
 
 
 def test_downtime_is_shaded_on_its_machine() -> None:
@@ -190,11 +225,17 @@ def test_webgl_drawing_has_one_rectangle_and_one_hover_point_per_operation() -> 
     assert sum(_rectangles(t) for t in operations) == len(SOLUTION.operations)
     late = [t for t in operations if t.name == "operations of late orders"]
     assert sum(_rectangles(t) for t in late) == 2
-    assert all(t.line.color == LATE_COLOUR for t in late)
+    # late bars keep their fill; red lines run along their top and bottom
+    # edges (two segments per bar, each followed by a gap)
+    [edges] = [t for t in figure.data if t.name == gantt.LATE_GROUP and not t.fill
+               and t.mode == "lines"]  # fmt: skip
+    assert _rectangles(edges) == 2 * 2
+    assert edges.line.color == LATE_COLOUR
     assert [_rectangles(t) for t in fills if t.name == "downtime"] == [1]
     points = [t for t in figure.data if t.mode == "markers"]
-    assert sum(len(t.x) for t in points if t.name != "downtime") == 6
-    assert len(figure.data) < 10  # traces per colour, never per order
+    hover = [t for t in points if t.name not in ("downtime", gantt.LATE_LEGEND)]
+    assert sum(len(t.x) for t in hover) == 6
+    assert len(figure.data) < 12  # traces per colour, never per order
 
 
 def test_webgl_is_chosen_above_the_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -207,7 +248,7 @@ def test_webgl_is_chosen_above_the_threshold(monkeypatch: pytest.MonkeyPatch) ->
 # ------------------------------------------------------------ order Gantt
 def test_order_gantt_shows_late_orders_first_with_due_ticks_and_lateness() -> None:
     figure = order_gantt(_data(), SOLUTION)
-    assert [t.split("</b>")[0] for t in figure.layout.yaxis.ticktext] == [
+    assert [a.text.split("</b>")[0] for a in figure.layout.annotations] == [
         "<b>B",
         "<b>A",
         "<b>C",
@@ -223,6 +264,11 @@ def test_order_gantt_shows_late_orders_first_with_due_ticks_and_lateness() -> No
     ]
     lateness = _trace(figure, "lateness")
     assert list(lateness.x) == ["2024-03-04T06:45:00", "2024-03-04T06:50:00", None]
+    # on the top edge of B's row (row 0), between rows: B's bars uncovered
+    assert list(lateness.y) == [-gantt.EDGE, -gantt.EDGE, None]
+    assert 0.4 < gantt.EDGE < 0.5  # bars span row ± 0.4
+    # the legend is a column right of the plot: it cannot wrap into the title
+    assert (figure.layout.legend.orientation, figure.layout.legend.x) == ("v", 1.01)
     assert figure.layout.sliders == ()
 
 
@@ -233,7 +279,8 @@ def test_many_orders_are_paged_with_a_slider() -> None:
     update, layout = slider.steps[1].args
     assert len(update["x"]) == len(figure.data)  # every trace gets its page
     assert layout["title.text"] == "Orders 2–2 of 3 (late first, worst first)"
-    assert layout["yaxis.ticktext"] == ["<b>A</b> PART × 1"]
+    assert [a["text"] for a in layout["annotations"]] == ["<b>A</b> PART × 1"]
+    assert [a["hovertext"] for a in layout["annotations"]] == ["A · PART × 1"]
     assert sum(len(x or []) for x in update["base"]) == 2  # A's two operations
     assert figure.layout.title.text == "Orders 1–1 of 3 (late first, worst first)"
 
@@ -278,6 +325,38 @@ def test_utilisation_counts_slots_and_leaves_out_downtime() -> None:
     assert [a.text for a in figure.layout.annotations] == ["CUT", "HEAT"]
 
 
+def test_child_work_orders_read_as_a_tree() -> None:
+    """E-bike: a cargo bike's frame is a child work order, its tube set a
+    grandchild. Labels are left-aligned annotations: the last segment of the
+    id, indented one step per level; the hover has the full id."""
+    from pathlib import Path
+
+    from mtosched import load_instance
+    from mtosched.heuristic import construct
+
+    root = Path(__file__).resolve().parents[1]
+    data = expand(load_instance(root / "instances" / "ebike"))
+    figure = order_gantt(data, construct(data))
+    labels = {a.hovertext.split(" · ")[0]: a for a in figure.layout.annotations}
+    grandchild = next(wo for wo in labels if wo.count("/") == 2)
+    child = grandchild.rsplit("/", 1)[0]
+    indent = "\u00a0" * 4
+    assert labels[child].text == indent + "└ " + child.rsplit("/", 1)[1]
+    assert labels[grandchild].text == 2 * indent + "└ " + grandchild.split("/")[2]
+    assert {a.xanchor for a in labels.values()} == {"left"}
+    assert not figure.layout.yaxis.showticklabels
+
+
+def test_orders_get_many_distinct_colours_with_readable_text() -> None:
+    """64 fills: neighbouring orders rarely share one; none grey (downtime)
+    or red (late outline); text white on dark fills, dark on light ones."""
+    assert len(set(PALETTE)) == len(PALETTE) >= 60
+    data = _data()
+    assert len(set(order_colours(data).values())) == len(data.orders)
+    assert (text_colour("#FFFFB3"), text_colour("#1616A7")) == ("#222", "white")
+    assert LATE_COLOUR not in PALETTE
+
+
 def test_spans_get_thousands_separators() -> None:
     axis = TimeAxis.of(_data())
     assert axis.show_span(1_234_567, signed=True) == "+1,234,567 min"
@@ -288,6 +367,9 @@ def test_spans_get_thousands_separators() -> None:
 def test_html_is_self_contained_with_plotly_js_embedded_once() -> None:
     html = render_html(_result(_data()))
     assert html.count(get_plotlyjs()) == 1
+    # the scrollbar's room is kept from the start: charts drawn before the
+    # page grows are not left wider than their sections
+    assert "html { overflow-y: scroll; }" in html
     assert "<script src=" not in html and 'src="http' not in html
     for chart in ("machines", "orders", "material", "utilisation"):
         assert html.count(f'id="{chart}-chart" class="plotly-graph-div"') == 1

@@ -28,47 +28,90 @@ _UNIT_PLURAL = {
     TimeUnit.day: "days",
 }
 
-#: Light fills, so that the saturated red outline of late orders stands out
-#: and dark bar text stays readable (Plotly's Pastel, Set3 and Pastel1/2).
+#: 64 fills, so that neighbouring orders rarely share a colour: the light
+#: Pastel/Set3 colours first (the first few serve the work centres), then
+#: Light24, Alphabet, Dark24, Set1, Bold, Vivid, Safe and Prism, leaving out
+#: greys (downtime is grey), reds (late orders have a red outline), very dark
+#: fills and near-duplicates (RGB distance < 38). Text on a dark fill is
+#: white (:func:`text_colour`).
 PALETTE = (
     "#66C5CC",
     "#F6CF71",
-    "#F89C74",
     "#DCB0F2",
     "#87C55F",
     "#9EB9F3",
-    "#FE88B1",
     "#C9DB74",
     "#8BE0A4",
     "#B497E7",
     "#D3B484",
-    "#B3B3B3",
-    "#8DD3C7",
     "#FFFFB3",
-    "#BEBADA",
-    "#80B1D3",
-    "#FDB462",
-    "#B3DE69",
     "#FCCDE5",
-    "#D9D9D9",
     "#BC80BD",
-    "#CCEBC5",
-    "#FFED6F",
-    "#B3CDE3",
-    "#DECBE4",
     "#FED9A6",
-    "#E5D8BD",
     "#B3E2CD",
-    "#FDCDAC",
-    "#CBD5E8",
-    "#F4CAE4",
-    "#E6F5C9",
-    "#FFF2AE",
-    "#F1E2CC",
+    "#00FE35",
+    "#6A76FC",
+    "#FE00CE",
+    "#0DF9FF",
+    "#F6F926",
+    "#FF9616",
+    "#479B55",
+    "#D626FF",
+    "#6E899C",
+    "#00B5F7",
+    "#B68E00",
+    "#C9FBE5",
+    "#FF0092",
+    "#22FFA7",
+    "#86CE00",
+    "#BC7196",
+    "#7E7DCD",
+    "#AA0DFE",
+    "#3283FE",
+    "#85660D",
+    "#782AB6",
+    "#1C8356",
+    "#1CBE4F",
+    "#FE00FA",
+    "#325A9B",
+    "#90AD1C",
+    "#1CFFCE",
+    "#2ED9FF",
+    "#B10DA1",
+    "#E15F99",
+    "#1CA71C",
+    "#750D86",
+    "#511CFB",
+    "#00A08B",
+    "#6C7C32",
+    "#1616A7",
+    "#DA60CA",
+    "#6C4516",
+    "#377EB8",
+    "#984EA3",
+    "#A65628",
+    "#F781BF",
+    "#F2B701",
+    "#5D69B1",
+    "#52BCA3",
+    "#DAA51B",
+    "#117733",
+    "#332288",
+    "#5F4690",
+    "#E17C05",
 )
 LATE_COLOUR = "#C0392B"
 BAND_COLOUR = "#eef1f5"
 DOWNTIME_COLOUR = "rgba(90, 90, 90, 0.35)"
+
+
+def text_colour(fill: str) -> str:
+    """Dark text on light fills, white on dark ones (``#RRGGBB`` fills)."""
+    if not (fill.startswith("#") and len(fill) == 7):
+        return "#222"
+    red, green, blue = (int(fill[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.299 * red + 0.587 * green + 0.114 * blue
+    return "#222" if luminance > 140 else "white"
 
 
 def escape(text: object) -> str:
@@ -242,8 +285,19 @@ def work_center_bands(centres: Sequence[str]) -> list[Band]:
     return bands
 
 
+#: Pixels per character of a work-centre label (10 px font) and the most
+#: room the labels may take right of the plot.
+_LABEL_CHAR_PX = 6
+_LABEL_MAX_PX = 200
+
+
 def row_layout(labels: list[str], bands: list[Band]) -> dict[str, Any]:
-    """Rows on a numeric y axis (0 on top), every other band shaded."""
+    """Rows on a numeric y axis (0 on top), every other band shaded.
+
+    Band labels (work centres) sit in the right margin, outside the plotting
+    area, level with the band's first row, so they never cover a bar; the
+    margin is as wide as the longest label.
+    """
     shapes = [
         {
             "type": "rect",
@@ -264,10 +318,12 @@ def row_layout(labels: list[str], bands: list[Band]) -> dict[str, Any]:
         {
             "xref": "paper",
             "x": 1,
-            "xanchor": "right",
+            "xanchor": "left",
+            "xshift": 6,
             "yref": "y",
             "y": band.first - 0.5,
             "yanchor": "top",
+            "align": "left",
             "text": band.label,
             "showarrow": False,
             "font": {"size": 10, "color": "#667"},
@@ -275,7 +331,7 @@ def row_layout(labels: list[str], bands: list[Band]) -> dict[str, Any]:
         for band in bands
         if band.label
     ]
-    return {
+    layout: dict[str, Any] = {
         "yaxis": {
             "tickvals": list(range(len(labels))),
             "ticktext": labels,
@@ -285,3 +341,7 @@ def row_layout(labels: list[str], bands: list[Band]) -> dict[str, Any]:
         "shapes": shapes,
         "annotations": annotations,
     }
+    if annotations:
+        widest = max(len(html.unescape(band.label)) for band in bands)
+        layout["margin"] = {"r": min(_LABEL_MAX_PX, 12 + _LABEL_CHAR_PX * widest)}
+    return layout

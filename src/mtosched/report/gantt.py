@@ -20,7 +20,9 @@ numpy object arrays, which plotly stores without walking every cell.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +48,7 @@ from mtosched.report.common import (
     order_colours,
     quantity,
     row_layout,
+    text_colour,
     work_center_bands,
 )
 from mtosched.solution import OrderResult, ScheduledOperation, Solution
@@ -59,6 +62,17 @@ PAGE_ROWS = 45
 ROW_HEIGHT = 24
 BAR_WIDTH = 0.8
 OUTLINE = "rgba(40, 40, 40, 0.55)"
+#: Late outline width of SVG bars: bold while bars are few and wide, thin
+#: when many short ones would turn red all over.
+LATE_WIDTH = {True: 2.0, False: 1.0}
+#: The machine Gantt's legend: what a bar's colour and outline mean.
+LEGEND_TITLE = "bar colour = customer order"
+LATE_LEGEND = "red outline = late order"
+#: Offset of the lateness line above a row's middle (bars reach 0.4).
+EDGE = 0.46
+#: Order Gantt row labels: pixels per character (11 px font), indent per level.
+_LABEL_CHAR_PX = 7
+_INDENT = "\u00a0" * 4
 
 _OPERATION_HOVER = (
     "<b>%{customdata[0]}</b> · work order %{customdata[1]}<br>"
@@ -177,18 +191,49 @@ def machine_gantt(
         figure.add_trace(_bar_trace(downtime, axis, "downtime", downtime=True))
         on_time = [bar for bar in bars if not bar.late]
         late = [bar for bar in bars if bar.late]
-        figure.add_trace(_bar_trace(on_time, axis, "operations"))
-        figure.add_trace(_bar_trace(late, axis, "operations of late orders"))
+        wide = len(bars) <= TEXT_LIMIT
+        for name, members in (("operations", on_time), (LATE_GROUP, late)):
+            trace = _bar_trace(members, axis, name, late_width=LATE_WIDTH[wide])
+            trace.update(showlegend=False, legendgroup=name)
+            figure.add_trace(trace)
+    figure.add_trace(_late_legend_item(use_webgl))
     bands = (
         work_center_bands([r.work_center for r in rows])
         if has_work_centers(data)
         else []
     )
     _gantt_layout(figure, axis, "Machines")
+    figure.update_layout(legend_title={"text": LEGEND_TITLE, "font": {"size": 12}})
     figure.update_layout(row_layout([escape(r.label) for r in rows], bands))
     figure.update_layout(height=_height(len(rows)))
     figure.update_xaxes(range=_time_range(bars, axis))
     return figure
+
+
+#: The trace (and legend group) of operations of late orders.
+LATE_GROUP = "operations of late orders"
+
+
+def _late_legend_item(webgl: bool) -> dict[str, Any]:
+    """A legend-only square with a red outline: clicking it shows or hides
+    the operations of late orders (same legend group); the coloured bars
+    themselves have no legend entry, as no single swatch stands for them."""
+    return {
+        "type": "scattergl" if webgl else "scatter",
+        "name": LATE_LEGEND,
+        "x": [None],
+        "y": [None],
+        "mode": "markers",
+        "marker": {
+            "symbol": "square",
+            "size": 12,
+            "color": "white",
+            "line": {"color": LATE_COLOUR, "width": 2},
+        },
+        "legendgroup": LATE_GROUP,
+        "showlegend": True,
+        "hoverinfo": "skip",
+    }
 
 
 def _time_range(bars: list[GanttBar], axis: TimeAxis) -> list[str | int]:
@@ -218,7 +263,11 @@ def _downtime_bars(data: ProblemData, rows: list[MachineRow]) -> list[GanttBar]:
 
 
 def _bar_trace(
-    bars: list[GanttBar], axis: TimeAxis, name: str, downtime: bool = False
+    bars: list[GanttBar],
+    axis: TimeAxis,
+    name: str,
+    downtime: bool = False,
+    late_width: float = LATE_WIDTH[True],
 ) -> dict[str, Any]:
     """One trace of horizontal SVG bars (base = start, x = duration), as a dict."""
     late = any(bar.late for bar in bars)
@@ -226,7 +275,7 @@ def _bar_trace(
         "color": [bar.colour for bar in bars],
         "line": {
             "color": LATE_COLOUR if late else OUTLINE,
-            "width": 2.5 if late else 0.5,
+            "width": late_width if late else 0.5,
         },
     }
     if downtime:
@@ -248,7 +297,7 @@ def _bar_trace(
         "text": text if any(text) else None,
         "textposition": "inside",
         "insidetextanchor": "middle",
-        "textfont": {"size": 10, "color": "#222"},
+        "textfont": {"size": 10, "color": [text_colour(bar.colour) for bar in bars]},
         "customdata": _hover_array(bars),
         "hovertemplate": _DOWNTIME_HOVER if downtime else _OPERATION_HOVER,
         "marker": marker,
@@ -263,16 +312,17 @@ def _draw_webgl(
     figure.add_trace(_rectangles(downtime, axis, "downtime", DOWNTIME_COLOUR, None))
     figure.add_trace(_hover_points(downtime, axis, _DOWNTIME_HOVER, "downtime"))
     for late in (False, True):
-        name = "operations of late orders" if late else "operations"
+        name = LATE_GROUP if late else "operations"
         members = [bar for bar in bars if bar.late is late]
         by_colour: dict[str, list[GanttBar]] = defaultdict(list)
         for bar in members:
             by_colour[bar.colour].append(bar)
-        outline = LATE_COLOUR if late else OUTLINE
-        for number, (colour, group) in enumerate(by_colour.items()):
-            trace = _rectangles(group, axis, name, colour, outline)
-            trace.update(legendgroup=name, showlegend=number == 0)
+        for colour, group in by_colour.items():
+            trace = _rectangles(group, axis, name, colour, OUTLINE)
+            trace.update(legendgroup=name, showlegend=False)
             figure.add_trace(trace)
+        if late:
+            figure.add_trace(_late_edges(members, axis))
         figure.add_trace(_hover_points(members, axis, _OPERATION_HOVER, name))
 
 
@@ -296,10 +346,30 @@ def _rectangles(
         mode="lines",
         fill="toself",
         fillcolor=fill,
-        line={
-            "color": outline or fill,
-            "width": 1.5 if outline == LATE_COLOUR else 0.5,
-        },
+        line={"color": outline or fill, "width": 0 if outline is None else 0.3},
+        hoverinfo="skip",
+    )
+
+
+def _late_edges(bars: list[GanttBar], axis: TimeAxis) -> go.Scattergl:
+    """Red lines along the top and bottom edge of each late bar: many short
+    bars stay their order's colour (a full outline would turn them red)."""
+    x = np.full(len(bars) * 6, np.nan)
+    y = np.full(len(bars) * 6, np.nan, dtype=np.float32)
+    half = BAR_WIDTH / 2
+    for i, bar in enumerate(bars):
+        left, right = _gl_x(axis, bar.start), _gl_x(axis, bar.end)
+        x[6 * i : 6 * i + 5] = (left, right, np.nan, left, right)
+        low, high = bar.row - half, bar.row + half
+        y[6 * i : 6 * i + 5] = (low, low, np.nan, high, high)
+    return go.Scattergl(
+        name=LATE_GROUP,
+        legendgroup=LATE_GROUP,
+        showlegend=False,
+        x=x,
+        y=y,
+        mode="lines",
+        line={"color": LATE_COLOUR, "width": 2},
         hoverinfo="skip",
     )
 
@@ -338,7 +408,16 @@ def _height(rows: int, paged: bool = False) -> int:
 def _gantt_layout(figure: go.Figure, axis: TimeAxis, title: str) -> None:
     """Shared look: overlaid bars, rows fixed, time zoomable, dates when dated."""
     figure.update_layout(
-        title={"text": title, "x": 0.01},
+        # the title pinned to the top of the figure, the legend just above
+        # the plot: a legend of one or two rows never reaches the title
+        title={
+            "text": title,
+            "x": 0.01,
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": 12},
+        },
         barmode="overlay",
         margin={"l": 10, "r": 10, "t": 90, "b": 40},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
@@ -377,10 +456,22 @@ def order_gantt(
     """
     by_order = _orders_by_id(data, solution, orders)
     pages = _pages(data, _order_sequence(list(by_order.values())), page_rows)
-    drawing = _OrderDrawing(data, solution, by_order)
+    drawing = _OrderDrawing(data, solution, by_order, pages)
     figure = go.Figure(drawing.traces(pages[0]))
     paged = len(pages) > 1
     _gantt_layout(figure, drawing.axis, _page_title(pages, 0) if paged else "Orders")
+    # one legend item per work centre and marker: a column right of the plot
+    # (a row above it wraps and would run into the title)
+    figure.update_layout(
+        legend={
+            "orientation": "v",
+            "x": 1.01,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+        },
+        margin={"t": 50, "l": drawing.label_margin},
+    )
     figure.update_layout(drawing.row_layout(pages[0], paged))
     if paged:
         figure.update_layout(sliders=[_page_slider(drawing, pages)], margin={"b": 90})
@@ -449,6 +540,7 @@ def _page_slider(
             "title.text": _page_title(pages, number),
             "height": _height(drawing.row_count(page), paged=True),
             "shapes": drawing.row_layout(page, True)["shapes"],
+            "annotations": drawing.row_layout(page, True)["annotations"],
         }
         steps.append(
             {"label": str(number + 1), "method": "update", "args": [update, layout]}
@@ -469,11 +561,20 @@ def _trace_value(trace: dict[str, Any], key: str) -> Any:
     return value.tolist() if isinstance(value, np.ndarray) else value
 
 
+def _plain(label: str) -> str:
+    """A label as shown: without tags and entities (to measure its width)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", label))
+
+
 class _OrderDrawing:
     """The traces of one page of the order Gantt (always the same traces)."""
 
     def __init__(
-        self, data: ProblemData, solution: Solution, by_order: dict[str, OrderResult]
+        self,
+        data: ProblemData,
+        solution: Solution,
+        by_order: dict[str, OrderResult],
+        pages: list[list[OrderResult]],
     ) -> None:
         self.data = data
         self.axis = TimeAxis.of(data)
@@ -491,6 +592,11 @@ class _OrderDrawing:
         self.colour_of = {
             g: PALETTE[i % len(PALETTE)] for i, g in enumerate(self.groups)
         }
+        # room for the longest row label of any page, so that the plot does
+        # not shift while the pages turn
+        labels = [self.label(wo) for page in pages for wo in self.work_orders(page)]
+        widest = max((len(_plain(label)) for label in labels), default=10)
+        self.label_margin = 16 + _LABEL_CHAR_PX * widest
 
     def work_orders(self, page: list[OrderResult]) -> list[str]:
         """The work orders of a page, one per row, each order's top one first."""
@@ -501,23 +607,54 @@ class _OrderDrawing:
         return len(self.work_orders(page))
 
     def label(self, work_order_id: str) -> str:
-        """The top work order by order and product; a child by its path."""
+        """The top work order by order and product; a child by the last
+        segment of its id, indented by its depth (a tree read from the left)."""
         work_order = self.data.work_orders[work_order_id]
         if work_order.parent_id is None:
             product = f"{work_order.product_id} × {quantity(work_order.quantity)}"
             return f"<b>{escape(work_order.order_id)}</b> {escape(product)}"
-        return escape("└ " + work_order_id.split("/", 1)[1])
+        depth = work_order_id.count("/")
+        name = work_order_id.rsplit("/", 1)[-1]
+        return _INDENT * depth + escape(f"└ {name}")
+
+    def row_hover(self, work_order_id: str) -> str:
+        """A row label's hover: the full work-order id and its product."""
+        work_order = self.data.work_orders[work_order_id]
+        product = f"{work_order.product_id} × {quantity(work_order.quantity)}"
+        return escape(f"{work_order_id} · {product}")
 
     def row_layout(self, page: list[OrderResult], paged: bool) -> dict[str, Any]:
-        """Tick labels and one band per order (every other one shaded)."""
-        labels = [self.label(wo) for wo in self.work_orders(page)]
+        """Row labels and one band per order (every other one shaded).
+
+        The labels are left-aligned annotations in the left margin rather
+        than tick labels (which plotly right-aligns): children indented under
+        their order read as a tree; hovering one shows the full id.
+        """
+        work_orders = self.work_orders(page)
         bands, first = [], 0
         for order in page:
             size = len(self.data.orders[order.order_id].work_orders)
             bands.append(Band(first, first + size, ""))
             first += size
-        layout = row_layout(labels, bands)
-        layout["height"] = _height(len(labels), paged)
+        layout = row_layout([""] * len(work_orders), bands)
+        layout["yaxis"]["showticklabels"] = False
+        layout["annotations"] = [
+            {
+                "xref": "paper",
+                "x": 0,
+                "xanchor": "left",
+                "xshift": 8 - self.label_margin,
+                "yref": "y",
+                "y": row,
+                "text": self.label(work_order_id),
+                "hovertext": self.row_hover(work_order_id),
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": 11, "color": "#2a3f5f"},
+            }
+            for row, work_order_id in enumerate(work_orders)
+        ]
+        layout["height"] = _height(len(work_orders), paged)
         return layout
 
     def traces(self, page: list[OrderResult]) -> list[dict[str, Any]]:
@@ -561,9 +698,11 @@ class _OrderDrawing:
                 for o, _ in late
                 for v in (axis.at(o.due), axis.at(o.completion or 0), None)
             ],
-            "y": [v for _, top in late for v in (top, top, None)],
+            # along the top edge of the order's row, between the rows: the
+            # order's bars and their labels stay uncovered
+            "y": [v for _, top in late for v in (top - EDGE, top - EDGE, None)],
             "mode": "lines",
-            "line": {"color": LATE_COLOUR, "width": 4},
+            "line": {"color": LATE_COLOUR, "width": 2.5},
             "hoverinfo": "skip",
         }
         release = {

@@ -27,7 +27,13 @@ PLOT_CONFIG = {
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
 
+#: ``overflow-y: scroll`` keeps the vertical scrollbar's room from the start:
+#: plotly sizes a chart to its section when it draws it, and a scrollbar
+#: appearing later (as the page grows) would leave the first charts 15 px
+#: wider than their sections, and the page with a horizontal scrollbar.
+#: Sections clip anything still too wide rather than widen the page.
 _STYLE = """
+html { overflow-y: scroll; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
        margin: 0; color: #222; background: #f6f7f9; }
 header { background: #1F3A5F; color: white; padding: 14px 24px; }
@@ -35,7 +41,7 @@ header h1 { margin: 0; font-size: 22px; font-weight: 600; }
 header p { margin: 4px 0 0; opacity: 0.85; font-size: 13px; }
 main { padding: 12px 24px 32px; }
 section { background: white; border-radius: 6px; margin: 14px 0; padding: 10px 14px;
-          box-shadow: 0 1px 3px rgba(0,0,0,0.08); }
+          box-shadow: 0 1px 3px rgba(0,0,0,0.08); overflow-x: hidden; }
 h2 { font-size: 17px; margin: 4px 0 8px; }
 .kpis { display: flex; flex-wrap: wrap; gap: 10px; }
 .kpi { background: white; border-radius: 6px; padding: 10px 14px; min-width: 110px;
