@@ -394,3 +394,21 @@ def test_earliest_starts_follow_chains_and_material() -> None:
     instance["orders"][0]["release"] = 30
     data = expand(instance_from_dict(instance))
     assert data.earliest_starts() == [30, 33, 48, 51, 71]
+
+
+def test_horizon_leaves_room_for_idle_time_before_downtime() -> None:
+    """One 4-unit operation, machine down over [2, 10): it can only run 10-14."""
+    from mtosched import Instance
+    from mtosched.expand import expand
+
+    instance = Instance.model_validate(
+        {
+            "machines": [{"machine_id": "M1"}],
+            "routings": [
+                {"product_id": "P", "step": 1, "machine_id": "M1", "run_time": 4}
+            ],
+            "orders": [{"order_id": "SO1", "product_id": "P", "due": 20}],
+            "downtime": [{"machine_id": "M1", "start": 2, "end": 10}],
+        }
+    )
+    assert expand(instance).horizon >= 14

@@ -493,7 +493,16 @@ def _horizon(data: ProblemData) -> int:
         for order in orders
         for index in order.operations
     )
+    longest: dict[str, int] = defaultdict(int)
+    for order in orders:
+        for index in order.operations:
+            for mode in data.operations[index].modes:
+                longest[mode.machine_id] = max(longest[mode.machine_id], mode.duration)
+    # A window also forces idle time before it: work that does not fit in the
+    # gap waits for the window's end (at most the longest operation there - 1).
     down = sum(
-        end - max(start, 0) for spans in data.downtime.values() for start, end in spans
+        end - max(start, 0) + max(0, longest[machine] - 1)
+        for machine, spans in data.downtime.items()
+        for start, end in spans
     )
     return ready + work + down + 1
