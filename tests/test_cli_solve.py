@@ -106,7 +106,7 @@ def test_report_command_renders_from_files(
     assert result.exit_code == 0, result.output
     html = target.read_text()
     assert "plotly" in html.lower()
-    assert "<script src=\"http" not in html  # plotly.js is embedded, no CDN
+    assert '<script src="http' not in html  # plotly.js is embedded, no CDN
 
 
 def test_unknown_objective_is_exit_2(tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ def test_deterministic_profile_reproduces_the_schedule() -> None:
     assert first.solution is not None and second.solution is not None
     assert first.solution.operations == second.solution.operations
     assert first.objective_value == second.objective_value
-    moves = [[line for line in r.log if line.startswith("lns")] for r in (first, second)]
+    moves = [
+        [line for line in r.log if line.startswith("lns")] for r in (first, second)
+    ]
     assert moves[0] == moves[1]  # the same number of search moves
     assert check(instance, first.solution).ok
