@@ -135,6 +135,7 @@ class _Driver:
         self.log: list[str] = []
         self.reference: Solution | None = None
         self.work = 0.0  # CP-SAT deterministic time used (deterministic mode)
+        self.best_reported: dict[str, Decimal] = {}
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
@@ -156,8 +157,22 @@ class _Driver:
         return 100 * self.params.time_limit + 60
 
     def report(self, stage: str, value: Decimal | None, bound: Decimal | None) -> None:
-        if self.progress is not None:
-            self.progress(Progress(stage, self.elapsed(), value, bound))
+        """Tell the caller; an objective only when it beats the best so far.
+
+        (CP-SAT may find schedules worse than the warm start before it
+        improves on it; the incumbent never gets worse, so neither does what
+        the user sees.) Stages of a lexicographic list are told apart by name;
+        the heuristic, the first stage and the search share one scale.
+        """
+        if self.progress is None:
+            return
+        key = stage if stage not in ("heuristic", "lns") else self.objectives[0].value
+        best = self.best_reported.get(key)
+        if value is not None and best is not None and value >= best:
+            value = None
+        if value is not None:
+            self.best_reported[key] = value
+        self.progress(Progress(stage, self.elapsed(), value, bound))
 
     def values(self, solution: Solution) -> tuple[Decimal, ...]:
         return lexicographic_values(self.data, solution, self.objectives)
