@@ -26,7 +26,7 @@ def report_command(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", "-o", help="HTML file [default: RESULT_DIR/report.html]."
+            "--out", "-o", help="HTML file (default: RESULT_DIR/report.html)."
         ),
     ] = None,
 ) -> None:

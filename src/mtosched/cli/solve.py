@@ -43,7 +43,7 @@ def solve_command(
     ],
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Result folder [default: <instance>-plan]."),
+        typer.Option("--out", "-o", help="Result folder (default: <instance>-plan)."),
     ] = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", "-t", help="Seconds in all.")
