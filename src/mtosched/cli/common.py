@@ -18,6 +18,7 @@ from rich.console import Console
 if TYPE_CHECKING:
     from mtosched.domain import Instance, Problem
     from mtosched.expand import ProblemData
+    from mtosched.solution import Result
 
 #: Exit code for input that cannot be used (the spec's "invalid input").
 EXIT_INVALID = 2
@@ -84,6 +85,33 @@ def expand_or_exit(instance: Instance, console: Console | None = None) -> Proble
         raise fail(
             f"cannot expand the instance into work orders: {_describe(error)}", console
         ) from None
+
+
+def read_plan_or_exit(
+    data: ProblemData, result_dir: Path, console: Console | None = None
+) -> Result:
+    """A result folder with a schedule, rebuilt for ``data``; exit 2 otherwise.
+
+    Malformed files list every problem; a schedule that breaks the material
+    rule (pegging cannot cover it) or a folder without a schedule is one line.
+    """
+    from mtosched.io.results_reader import ResultFileError, read_result
+
+    console = console or stderr_console()
+    try:
+        result = read_result(data, result_dir)
+    except ResultFileError as error:
+        print_problems(error.problems, result_dir, console)
+        raise typer.Exit(EXIT_INVALID) from None
+    except ValueError as error:
+        raise fail(
+            f"the schedule in {result_dir} is not valid: {error}", console
+        ) from None
+    if result.solution is None:
+        raise fail(
+            f"{result_dir} holds no schedule (status {result.status.value})", console
+        )
+    return result
 
 
 def _describe(error: Exception) -> str:

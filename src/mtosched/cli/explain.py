@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mtosched.cli.common import (
-    EXIT_INVALID,
     expand_or_exit,
     fail,
     load_instance_or_exit,
-    print_problems,
+    read_plan_or_exit,
     stderr_console,
     stdout_console,
 )
@@ -40,26 +39,19 @@ def explain_command(
     ] = None,
 ) -> None:
     """Print, for every late order, the chain of causes behind its completion."""
-    from mtosched.io.results_reader import ResultFileError, read_result
     from mtosched.workflows.explain import explain, explain_order
 
     errors = stderr_console()
     console = stdout_console()
     data = expand_or_exit(load_instance_or_exit(instance, errors), errors)
-    try:
-        result = read_result(data, result_dir)
-    except ResultFileError as error:
-        print_problems(error.problems, result_dir, errors)
-        raise typer.Exit(EXIT_INVALID) from None
-    except ValueError as error:
-        raise fail(f"the schedule in {result_dir} is not valid: {error}") from None
-    if result.solution is None:
-        raise fail(f"{result_dir} holds no schedule (status {result.status.value})")
+    result = read_plan_or_exit(data, result_dir, errors)
     if order is not None:
         if order not in data.orders:
             raise fail(f"unknown order '{order}'")
         try:
-            explanations = [explain_order(data, result.solution, order)]
+            solution = result.solution
+            assert solution is not None  # read_plan_or_exit guarantees a schedule
+            explanations = [explain_order(data, solution, order)]
         except ValueError as error:
             raise fail(str(error)) from None
     else:
