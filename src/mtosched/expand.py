@@ -95,6 +95,8 @@ class OrderPlan:
     operations: list[int]
     final_operation: int
     shortage: str | None = None  # why it can never be supplied, if so
+    #: Total quantity of each purchased component the order consumes.
+    needs: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def schedulable(self) -> bool:
@@ -423,6 +425,7 @@ def _check_supply(
         for index in order.operations:
             for need in operations[index].needs:
                 totals[need.component_id] += need.quantity
+        order.needs = dict(totals)
         reasons = []
         for component_id, total in sorted(totals.items()):
             supply = supplies[component_id]

@@ -9,7 +9,6 @@ ties broken towards leaving fewer orders out.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
 from ortools.sat.python import cp_model
@@ -18,21 +17,12 @@ from mtosched.expand import ProblemData, format_quantity
 from mtosched.model.material import integer_scale
 
 
-def order_needs(data: ProblemData, order_id: str) -> dict[str, Decimal]:
-    """Total quantity of each purchased component an order consumes."""
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for index in data.orders[order_id].operations:
-        for need in data.operations[index].needs:
-            totals[need.component_id] += need.quantity
-    return dict(totals)
-
-
 def select_orders(
     data: ProblemData, time_limit: float = 10.0, seed: int = 0
 ) -> dict[str, str]:
     """Orders to leave out (order_id -> reason) so that the rest can be supplied."""
     candidates = [o.order_id for o in data.schedulable_orders()]
-    needs = {order_id: order_needs(data, order_id) for order_id in candidates}
+    needs = {order_id: data.orders[order_id].needs for order_id in candidates}
     short: dict[str, Decimal] = {}
     for component_id, supply in data.supplies.items():
         if supply.lead_time is not None:
