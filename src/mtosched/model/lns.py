@@ -182,13 +182,15 @@ class LargeNeighbourhoodSearch:
             index = _Index(self.data, incumbent)
             if time.perf_counter() - last_check >= 9 * check_cost:
                 started = time.perf_counter()
+                checked = incumbent
                 incumbent, best = self._verify(
                     incumbent, best, verified, verified_values
                 )
                 verified, verified_values = incumbent, best
                 last_check = time.perf_counter()
                 check_cost = last_check - started
-                index = _Index(self.data, incumbent)
+                if incumbent is not checked:  # rolled back: index the old plan
+                    index = _Index(self.data, incumbent)
                 pending = False
         if pending:
             incumbent, best = self._verify(incumbent, best, verified, verified_values)
