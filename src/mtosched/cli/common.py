@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -18,7 +18,8 @@ from rich.console import Console
 if TYPE_CHECKING:
     from mtosched.domain import Instance, Problem
     from mtosched.expand import ProblemData
-    from mtosched.solution import Result
+    from mtosched.model.params import SolverParams
+    from mtosched.solution import Objective, Result
 
 #: Exit code for input that cannot be used (the spec's "invalid input").
 EXIT_INVALID = 2
@@ -85,6 +86,30 @@ def expand_or_exit(instance: Instance, console: Console | None = None) -> Proble
         raise fail(
             f"cannot expand the instance into work orders: {_describe(error)}", console
         ) from None
+
+
+def objectives_or_exit(text: str) -> list[Objective]:
+    """The ``--objective`` list (hyphens or underscores); exit 2 if unknown or empty."""
+    from mtosched.solution import Objective
+
+    try:
+        objectives = Objective.parse_list(text)
+    except ValueError:
+        names = ", ".join(o.value.replace("_", "-") for o in Objective)
+        raise fail(f"unknown objective '{text}' (expected {names})") from None
+    if not objectives:
+        raise fail("--objective needs at least one objective")
+    return objectives
+
+
+def solver_params_or_exit(profile: str, **overrides: Any) -> SolverParams:
+    """Solver settings from a profile and the command's options; exit 2 if bad."""
+    from mtosched.model.params import SolverParams
+
+    try:
+        return SolverParams.from_profile(profile, **overrides)
+    except ValueError as error:  # unknown profile, or a setting out of range
+        raise fail(f"solver settings: {error}") from None
 
 
 def read_plan_or_exit(

@@ -20,6 +20,7 @@ from mtosched.cli.common import (
     fail,
     load_instance_or_exit,
     print_problems,
+    solver_params_or_exit,
     stderr_console,
     stdout_console,
 )
@@ -88,7 +89,6 @@ def promise_command(
     """Quote the earliest delivery of a new order that makes no order later."""
     from decimal import Decimal, InvalidOperation
 
-    from mtosched.model.params import SolverParams
     from mtosched.workflows.promise import (
         Inquiry,
         free_order_id,
@@ -100,12 +100,9 @@ def promise_command(
     console = stdout_console()
     if (product is None) == (batch is None):
         raise fail("give either --product (one inquiry) or --batch FILE")
-    try:
-        params = SolverParams.from_profile(
-            profile, time_limit=time_limit, workers=workers, seed=seed
-        )
-    except ValueError as error:
-        raise fail(f"solver settings: {error}") from None
+    params = solver_params_or_exit(
+        profile, time_limit=time_limit, workers=workers, seed=seed
+    )
     loaded = load_instance_or_exit(instance, errors)
     numbers = {}
     for name, text in (

@@ -17,7 +17,9 @@ from mtosched.cli.common import (
     EXIT_INVALID,
     fail,
     load_instance_or_exit,
+    objectives_or_exit,
     print_problems,
+    solver_params_or_exit,
     stderr_console,
     stdout_console,
 )
@@ -72,22 +74,15 @@ def reschedule_command(
     """Replan at NOW: started work stays, nothing new starts earlier."""
     from mtosched.cli.solve import print_kpis
     from mtosched.io.results_reader import ResultFileError, read_solution
-    from mtosched.model.params import SolverParams
-    from mtosched.solution import Objective
     from mtosched.workflows.reschedule import reschedule, write_reschedule
     from mtosched.workflows.times import time_from_text
 
     errors = stderr_console()
     console = stdout_console()
-    try:
-        objectives = Objective.parse_list(objective)
-        params = SolverParams.from_profile(
-            profile, time_limit=time_limit, workers=workers, seed=seed
-        )
-    except ValueError as error:
-        raise fail(f"solver settings: {error}") from None
-    if not objectives:
-        raise fail("--objective needs at least one objective")
+    objectives = objectives_or_exit(objective)
+    params = solver_params_or_exit(
+        profile, time_limit=time_limit, workers=workers, seed=seed
+    )
     loaded = load_instance_or_exit(instance, errors)
     try:
         at = time_from_text(loaded, now)

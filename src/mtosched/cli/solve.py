@@ -17,8 +17,9 @@ import typer
 from mtosched.cli.common import (
     EXIT_INVALID,
     expand_or_exit,
-    fail,
     load_instance_or_exit,
+    objectives_or_exit,
+    solver_params_or_exit,
     stderr_console,
     stdout_console,
 )
@@ -74,25 +75,14 @@ def solve_command(
 ) -> None:
     """Schedule every order: write the schedule, results, pegging and a report."""
     from mtosched.io.writers import write_results
-    from mtosched.model.params import SolverParams
-    from mtosched.solution import Objective
     from mtosched.solve import solve
 
     errors = stderr_console()
     console = stdout_console()
-    try:
-        objectives = Objective.parse_list(objective)
-    except ValueError:
-        names = ", ".join(o.value.replace("_", "-") for o in Objective)
-        raise fail(f"unknown objective '{objective}' (expected {names})") from None
-    if not objectives:
-        raise fail("--objective needs at least one objective")
-    try:
-        params = SolverParams.from_profile(
-            profile, time_limit=time_limit, workers=workers, seed=seed, log=log or None
-        )
-    except Exception as error:
-        raise fail(f"solver settings: {error}") from None
+    objectives = objectives_or_exit(objective)
+    params = solver_params_or_exit(
+        profile, time_limit=time_limit, workers=workers, seed=seed, log=log or None
+    )
     loaded = load_instance_or_exit(instance, errors)
     data = expand_or_exit(loaded, errors)
     out_dir = out or Path(f"{instance.resolve().stem}-plan")
