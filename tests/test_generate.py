@@ -77,6 +77,41 @@ def plant_load(data: ProblemData) -> float:
     return work / (sum(data.capacity.values()) * last_release)
 
 
+def due_work_over_capacity(
+    instance: Instance, data: ProblemData
+) -> tuple[float, dict[str, float]]:
+    """The most work due by a time t over the capacity up to t, for t ≥ a day.
+
+    Work is the mean duration over eligible machines of every operation of the
+    orders due by t; capacity is machine slots × t. Returned for the whole
+    plant and per work centre.
+    """
+    centre_of = {m.machine_id: m.work_center or m.machine_id for m in instance.machines}
+    slots: dict[str, int] = defaultdict(int)
+    for machine_id, capacity in data.capacity.items():
+        slots[centre_of[machine_id]] += capacity
+    work: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for op in data.operations:
+        centre = centre_of[op.modes[0].machine_id]
+        duration = sum(mode.duration for mode in op.modes) / len(op.modes)
+        work[op.order_id][centre] += duration
+    due_by: dict[str, float] = defaultdict(float)
+    plant = 0.0
+    centres: dict[str, float] = defaultdict(float)
+    for order in sorted(data.orders.values(), key=lambda o: o.due):
+        for centre, minutes in work[order.order_id].items():
+            due_by[centre] += minutes
+        if order.due < 1440:
+            continue
+        total = sum(due_by.values()) / (sum(slots.values()) * order.due)
+        plant = max(plant, total)
+        for centre, minutes in due_by.items():
+            centres[centre] = max(
+                centres[centre], minutes / (slots[centre] * order.due)
+            )
+    return plant, dict(centres)
+
+
 # ---------------------------------------------------------------- determinism
 def test_same_seed_gives_equal_instances_and_other_seeds_differ() -> None:
     first = generate_instance("pc", 80, seed=7)
@@ -150,6 +185,38 @@ def test_due_dates_follow_releases_and_releases_spread_over_the_horizon() -> Non
     assert 0.1 <= backlog <= 0.3  # BACKLOG_SHARE = 0.2
     later = sorted(r for r in releases if r > 0)
     assert later[len(later) // 4] < max(releases) / 2 < later[3 * len(later) // 4]
+
+
+def test_backlog_due_dates_are_spread_like_promises_over_the_horizon() -> None:
+    """Backlog orders are open at 0 but due as if promised over 2/3 of H."""
+    data = expanded("ebike", 500)
+    horizon = max(order.release for order in data.orders.values())
+    dues = sorted(o.due for o in data.orders.values() if o.release == 0)
+    assert len(dues) >= 50
+    # Promise times uniform over [0, 2/3 H], then the allowance: spread over
+    # the horizon, not all due within the first days (as when they were due
+    # at 0 + allowance: median 0.09 H, 99 % before H / 3).
+    assert dues[len(dues) // 2] >= horizon / 4
+    assert sum(1 for due in dues if due < horizon / 3) <= 0.6 * len(dues)
+    assert dues[-1] >= horizon / 2
+
+
+@pytest.mark.parametrize(
+    ("orders", "knobs"), [(500, {"due_tightness": 1.0}), (2000, {})]
+)
+def test_work_due_by_any_time_stays_within_capacity(
+    orders: int, knobs: dict[str, float]
+) -> None:
+    """From the first day on, the work due by any time t is at most 85 % (the
+    target load) of the plant's capacity up to t; with default knobs no work
+    centre owes more than its capacity either. Before the backlog's due dates
+    were spread: 1.25 and 0.97 for the plant, 1.08 at the busiest centre."""
+    instance = generated("ebike", orders, **knobs)
+    data = expanded("ebike", orders, **knobs)
+    plant, centres = due_work_over_capacity(instance, data)
+    assert plant <= 0.85, plant
+    if not knobs:
+        assert max(centres.values()) <= 1.0, centres
 
 
 # ----------------------------------------------------------------- materials

@@ -23,7 +23,8 @@ How an instance is built (each step one function below):
 4. Horizon: long enough for the expected load to be about 85 % (the busiest
    machine at most 95 %), widened for maintenance.
 5. Releases over the horizon (a backlog at t = 0), due dates = release + a
-   multiple of the order's work.
+   multiple of the order's work; the backlog's due dates are spread over the
+   first two thirds of the horizon as if promised at the plant's rate.
 6. Stock, purchase orders and lead times from the exact component demand.
 7. Maintenance windows per machine.
 
@@ -54,6 +55,16 @@ TARGET_LOAD = 0.85
 BOTTLENECK_LOAD = 0.9
 #: Share of orders already open at the plan start (the backlog).
 BACKLOG_SHARE = 0.2
+#: The backlog was promised at the plant's rate: backlog orders are due at a
+#: promise time uniform over [0, s × H] plus their allowance. Why s = 2/3: a
+#: machine with work w over the horizon H and load ρ (w over its capacity in H)
+#: does w / (ρ H) per minute. Its backlog share (0.2 w) falls due over s × H and
+#: the rest (0.8 w) over H, so until s × H work falls due at (0.2 / s + 0.8) ×
+#: w / H (allowances only delay it), within capacity iff (0.2 / s + 0.8) × ρ
+#: ≤ 1. s = 0.5 gives 1.2 × 0.85 = 1.02, over capacity even at the average
+#: load; s = 2/3 gives 1.1 × 0.9 = 0.99 at the busiest machine allowed
+#: (BOTTLENECK_LOAD). Released at 0, the backlog can still run early.
+BACKLOG_DUE_SPAN = 2 / 3
 #: Default machine count: ``8 + orders / 100``, at most this many.
 MACHINE_CAP = 60
 #: Default product count: ``6 + sqrt(orders)``, at most this many.
@@ -1211,22 +1222,36 @@ class _Generator:
         return max(MINUTES_PER_DAY, math.ceil(horizon * 1.02))
 
     def set_release_and_due(self) -> None:
-        """Releases over the horizon (a backlog at 0), due = release + k × work."""
+        """Releases over the horizon, due = release + k × work; the backlog differs.
+
+        Backlog orders are released at 0 but due at a promise time uniform over
+        the first ``BACKLOG_DUE_SPAN`` of the horizon plus k × work, so the
+        work due by any time stays within the plant's capacity (see the
+        constant). The promise time comes from the draw that picked the order
+        for the backlog, so the draws, and the rest of the instance, are those
+        of a generator without the spread.
+        """
         rng = self.rng
         allowance = ALLOWANCE_LOOSE * (ALLOWANCE_TIGHT / ALLOWANCE_LOOSE) ** (
             self.due_tightness
         )
         work = self.work_per_item()
         for order in self.orders:
-            if rng.random() < BACKLOG_SHARE:
+            draw = rng.random()
+            if draw < BACKLOG_SHARE:
                 release = 0
+                # Below BACKLOG_SHARE the draw is uniform on [0, BACKLOG_SHARE),
+                # so it also gives the promise time, uniform over the span.
+                span = BACKLOG_DUE_SPAN * self.horizon
+                promised = _floor_to(draw / BACKLOG_SHARE * span, MINUTES_PER_HOUR)
             else:
                 release = _floor_to(rng.uniform(0, self.horizon), MINUTES_PER_HOUR)
+                promised = release
             fixed, per_unit = work[order.product.item_id]
             factor = allowance * rng.uniform(0.75, 1.25) * (0.5 if order.rush else 1)
             lead = factor * (fixed + per_unit * order.quantity)
             order.release = release
-            order.due = release + _floor_to(max(lead, MINUTES_PER_HOUR), 60)
+            order.due = promised + _floor_to(max(lead, MINUTES_PER_HOUR), 60)
 
     def work_per_item(self) -> dict[str, tuple[float, float]]:
         """Mean work of one work order of an item, with subassemblies: a + b × q."""
