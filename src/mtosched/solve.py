@@ -25,6 +25,9 @@ from mtosched.model.params import SolverParams
 from mtosched.pegging import allocate
 from mtosched.solution import Objective, Result, Solution, SolveStatus
 
+#: Up to this many operations, each worker runs its own neighbourhood search.
+PORTFOLIO_OPERATIONS = 600
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -363,44 +366,84 @@ class _Driver:
     def large_neighbourhood_search(
         self, included: list[OrderPlan], incumbent: Solution, bound: Decimal | None
     ) -> Solution:
-        """Improve the incumbent until the time is up (see model/lns.py)."""
+        """Improve the incumbent until the time is up (see model/lns.py).
+
+        On small plants a sub-model takes milliseconds and CP-SAT's own worker
+        threads hardly help; there, each worker runs a search of its own from
+        the same schedule (own seed, one CP-SAT worker each) and the best
+        result wins: twice the moves on two cores, and two different paths
+        out of local optima.
+        """
         from mtosched.checker import Checker
         from mtosched.model.lns import LargeNeighbourhoodSearch, SearchSettings
 
         checker = Checker(self.data.instance)
+        lock = threading.Lock()
 
         def accept(candidate: Solution) -> bool:
             return checker.check(candidate).ok
 
         def improved(values: tuple[Decimal, ...]) -> None:
-            self.report("lns", values[0], bound)
+            with lock:
+                self.report("lns", values[0], bound)
 
-        search = LargeNeighbourhoodSearch(
-            self.data,
-            included,
-            self.objectives,
-            SearchSettings(
-                workers=self.params.workers,
-                seed=self.params.seed,
-                sub_time=self.params.lns_sub_time,
-                deterministic=self.params.deterministic,
-            ),
-            accept,
-            improved,
+        operations = sum(len(o.operations) for o in included)
+        parallel = (
+            not self.params.deterministic
+            and self.params.workers > 1
+            and operations <= PORTFOLIO_OPERATIONS
         )
+        count = self.params.workers if parallel else 1
+        searches = [
+            LargeNeighbourhoodSearch(
+                self.data,
+                included,
+                self.objectives,
+                SearchSettings(
+                    workers=1 if parallel else self.params.workers,
+                    seed=self.params.seed + number,
+                    sub_time=self.params.lns_sub_time,
+                    deterministic=self.params.deterministic,
+                ),
+                accept,
+                improved,
+            )
+            for number in range(count)
+        ]
         if self.params.deterministic:
             deadline = time.perf_counter() + self.safety_limit() - self.elapsed()
             work = self.remaining()
         else:
             deadline, work = time.perf_counter() + self.remaining(), None
-        result = search.run(incumbent, deadline, self.interrupt.requested, work)
-        self.work += search.work
-        stats = search.stats
-        self.log.append(
-            f"lns: {stats.iterations} moves, {stats.improvements} improvements, "
-            f"{stats.rejected_by_check} rejected by the checker"
-        )
-        return result
+        stop = self.interrupt.requested
+        results: list[Solution] = [incumbent] * count
+        errors: list[BaseException] = []
+
+        def run(number: int) -> None:
+            try:
+                results[number] = searches[number].run(incumbent, deadline, stop, work)
+            except BaseException as error:  # re-raised below, in the caller's thread
+                errors.append(error)
+
+        if count == 1:
+            run(0)
+        else:
+            threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        if errors:
+            raise errors[0]
+        best = min(range(count), key=lambda n: (self.values(results[n]), n))
+        for search in searches:
+            self.work += search.work
+            stats = search.stats
+            self.log.append(
+                f"lns: {stats.iterations} moves, {stats.improvements} improvements, "
+                f"{stats.kicks} kicks, {stats.rejected_by_check} rejected by the check"
+            )
+        return results[best]
 
     def better(self, incumbent: Solution | None, candidate: Solution) -> Solution:
         """Keep the lexicographically better schedule (ties: the newer one)."""

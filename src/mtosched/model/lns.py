@@ -49,6 +49,9 @@ class SearchSettings:
     global_start_operations: int = 6
     sequenced_factor: int = 8  # sequenced operations per freed one, at most
     deterministic: bool = False
+    #: Moves in a row without improvement before the working schedule is kicked.
+    patience: int = 40
+    kick_operations: int = 8  # operations a kick reshuffles
 
 
 @dataclass
@@ -59,6 +62,7 @@ class SearchStats:
     improvements: int = 0
     rejected_by_check: int = 0
     sub_optimal: int = 0
+    kicks: int = 0
 
 
 class _Index:
@@ -122,6 +126,15 @@ class LargeNeighbourhoodSearch:
             "global": settings.global_start_operations,
         }
         self.mode = "window"
+        #: Typical time of a sub-model solved to optimality; a move gets a few
+        #: times this (at most ``sub_time``), so one that is too big gives up
+        #: early instead of costing a full ``sub_time``.
+        self.typical = settings.sub_time / 20
+        total = sum(len(order.operations) for order in orders)
+        #: Freeing more than half the schedule is the whole problem again.
+        self.largest = max(
+            settings.min_operations, min(settings.max_operations, total // 2)
+        )
         self.stats = SearchStats()
         self.work = 0.0  # CP-SAT deterministic time spent in sub-models
         self.consumers: dict[str, list[int]] = defaultdict(list)
@@ -144,57 +157,84 @@ class LargeNeighbourhoodSearch:
     ) -> Solution:
         """Search until ``deadline`` (a ``time.perf_counter()`` value) or ``stop``.
 
-        Only a schedule the acceptance test passed is ever returned. Each move
-        that is no worse becomes the working schedule at once; the test runs
-        on the working schedule at most every ``9 ×`` its own running time (so
-        checking stays under a tenth of the search on large plants, and after
-        every move on small ones). A failed test rolls back to the last
-        schedule that passed.
+        Only a schedule the acceptance test passed is ever returned. Moves that
+        are no worse than the working schedule replace it at once. A working
+        schedule better than the best one is tested at most every ``9 ×`` the
+        test's own running time (so checking stays under a tenth of the search
+        on large plants, and follows every improvement on small ones); a failed
+        test rolls back to the best schedule that passed.
+
+        When ``patience`` moves in a row bring nothing, the working schedule is
+        a local optimum of every move: it is kicked (see :meth:`kick`) and
+        the descent goes on from there — an iterated local search. A kick
+        starts from the best schedule whenever the working one fell behind it.
         """
-        verified, verified_values = incumbent, self.values(incumbent)
-        best = verified_values
-        index = _Index(self.data, incumbent)
-        pending = False
+        best, best_values = incumbent, self.values(incumbent)  # passed the test
+        working, working_values = best, best_values
+        index = _Index(self.data, working)
+        pending = False  # the working schedule beats ``best`` but is untested
         check_cost = 0.0
         last_check = time.perf_counter()
+        stale = 0
         while time.perf_counter() < deadline - 0.05:
             if stop is not None and stop.is_set():
                 break
             if work_budget is not None and self.work >= work_budget:
                 break
+            budget = min(self.settings.sub_time, max(0.05, 4 * self.typical))
+            if work_budget is not None:
+                budget = min(budget, work_budget - self.work)
+            else:
+                budget = min(budget, deadline - time.perf_counter())
+            if stale >= self.settings.patience:
+                if pending:
+                    best, best_values = self._verify(
+                        working, working_values, best, best_values
+                    )
+                    pending = False
+                if best is not working and working_values != best_values:
+                    working, working_values = best, best_values  # behind or failed
+                    index = _Index(self.data, working)
+                stale = 0
+                kicked = self.kick(index, working, budget)
+                if kicked is not None:
+                    self.stats.kicks += 1
+                    working, working_values = kicked, self.values(kicked)
+                    index = _Index(self.data, working)
+                continue
             self.stats.iterations += 1
-            freed = self.choose(index, incumbent)
+            freed = self.choose(index, working)
             if not freed:
                 break
-            if work_budget is not None:
-                budget = min(self.settings.sub_time, work_budget - self.work)
-            else:
-                budget = min(self.settings.sub_time, deadline - time.perf_counter())
-            candidate = self.reoptimise(index, incumbent, freed, budget)
+            candidate = self.reoptimise(index, working, freed, budget)
             if candidate is None:
+                stale += 1
                 continue
             values = self.values(candidate)
-            if values > best:
+            if values > working_values:
+                stale += 1
                 continue
-            if values < best:
-                self.stats.improvements += 1
-            best, incumbent, pending = values, candidate, True
-            index = _Index(self.data, incumbent)
+            stale = 0 if values < working_values else stale + 1
+            working, working_values = candidate, values
+            index = _Index(self.data, working)
+            if values >= best_values:
+                continue
+            self.stats.improvements += 1
+            pending = True
             if time.perf_counter() - last_check >= 9 * check_cost:
                 started = time.perf_counter()
-                checked = incumbent
-                incumbent, best = self._verify(
-                    incumbent, best, verified, verified_values
+                best, best_values = self._verify(
+                    working, working_values, best, best_values
                 )
-                verified, verified_values = incumbent, best
                 last_check = time.perf_counter()
                 check_cost = last_check - started
-                if incumbent is not checked:  # rolled back: index the old plan
-                    index = _Index(self.data, incumbent)
                 pending = False
+                if best is not working:  # rolled back: go on from the best
+                    working, working_values = best, best_values
+                    index = _Index(self.data, working)
         if pending:
-            incumbent, best = self._verify(incumbent, best, verified, verified_values)
-        return incumbent
+            best, best_values = self._verify(working, working_values, best, best_values)
+        return best
 
     def _verify(
         self,
@@ -317,15 +357,7 @@ class LargeNeighbourhoodSearch:
         orders, fixed = self._sub_problem(index, freed)
         built = ScheduleModel(self.data, orders, fixed)
         built.hint(incumbent)
-        solver = cp_model.CpSolver()
-        parameters = solver.parameters
-        parameters.num_workers = self.settings.workers
-        parameters.random_seed = self.settings.seed + self.stats.iterations
-        if self.settings.deterministic:
-            parameters.max_deterministic_time = max(0.01, budget)
-            parameters.max_time_in_seconds = 3600.0  # the work limit decides
-        else:
-            parameters.max_time_in_seconds = max(0.01, budget)
+        solver = self._solver(budget)
         all_optimal = True
         started = time.perf_counter()
         found = False
@@ -351,11 +383,61 @@ class LargeNeighbourhoodSearch:
         self._adapt(all_optimal, used, budget)
         if not found:
             return None
+        return self._merge(incumbent, built, solver)
+
+    def _solver(self, budget: float) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        parameters = solver.parameters
+        parameters.num_workers = self.settings.workers
+        parameters.random_seed = (
+            self.settings.seed + self.stats.iterations + self.stats.kicks
+        )
+        if self.settings.deterministic:
+            parameters.max_deterministic_time = max(0.01, budget)
+            parameters.max_time_in_seconds = 3600.0  # the work limit decides
+        else:
+            parameters.max_time_in_seconds = max(0.01, budget)
+        return solver
+
+    @staticmethod
+    def _merge(
+        incumbent: Solution, built: ScheduleModel, solver: cp_model.CpSolver
+    ) -> Solution:
+        """The incumbent with the sub-model's operations replaced."""
         new = {(p.work_order_id, p.step): p for p in built.extract(solver)}
         operations = [
             new.get((op.work_order_id, op.step), op) for op in incumbent.operations
         ]
         return Solution(operations, dict(incumbent.unschedulable))
+
+    def kick(self, index: _Index, working: Solution, budget: float) -> Solution | None:
+        """A different, feasible arrangement of a few orders (usually worse).
+
+        The orders of a random stretch of the schedule are re-solved with the
+        same constraints but random weights on their completions, so the
+        result is a schedule the model allows that no improving move would
+        have produced: the way out of a local optimum.
+        """
+        mode, size = self.mode, self.sizes["window"]
+        self.mode, self.sizes["window"] = "window", self.settings.kick_operations
+        try:
+            freed = self._time_window(index, [])
+            if not freed:
+                return None
+            orders, fixed = self._sub_problem(index, freed)
+        finally:
+            self.mode, self.sizes["window"] = mode, size
+        built = ScheduleModel(self.data, orders, fixed)
+        built.hint(working)
+        built.model.minimize(
+            sum(self.rng.randint(1, 10) * o.completion for o in built.orders)
+        )
+        solver = self._solver(budget)
+        status = solver.solve(built.model)
+        self.work += solver.response_proto.deterministic_time + 0.001
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return self._merge(working, built, solver)
 
     def _sub_problem(
         self, index: _Index, freed: list[str]
@@ -469,8 +551,9 @@ class LargeNeighbourhoodSearch:
         settings = self.settings
         if optimal:
             self.stats.sub_optimal += 1
+            self.typical = 0.8 * self.typical + 0.2 * used
             if used < budget / 2:
-                grown = min(settings.max_operations, int(self.size * 1.15) + 1)
+                grown = min(self.largest, int(self.size * 1.15) + 1)
                 self.sizes[self.mode] = grown
         else:
             self.sizes[self.mode] = max(settings.min_operations, int(self.size * 0.7))

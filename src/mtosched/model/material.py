@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from itertools import accumulate
+from itertools import accumulate, chain
 
 from ortools.sat.python import cp_model
 
@@ -27,10 +27,10 @@ from mtosched.model.variables import OperationVars, domain_bounds
 from mtosched.solution import ScheduledOperation
 
 
-def integer_scale(values: list[Decimal]) -> int:
+def integer_scale(values: Iterable[Decimal]) -> int:
     """The power of ten that turns every value into an integer."""
     digits = 0
-    for value in values:
+    for value in set(values):  # few distinct quantities, many consumers
         exponent = value.normalize().as_tuple().exponent
         if isinstance(exponent, int) and exponent < 0:
             digits = max(digits, -exponent)
@@ -83,7 +83,7 @@ def add_material_constraints(
         if not steps:
             continue
         scale = integer_scale(
-            [q for _, q in uses] + [q for _, q in fixed] + [cap for _, cap in steps]
+            chain((q for _, q in uses), (q for _, q in fixed), (c for _, c in steps))
         )
         fixed.sort()
         fixed_starts = [start for start, _ in fixed]

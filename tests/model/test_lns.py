@@ -1,0 +1,78 @@
+"""The large-neighbourhood search: kicks out of local optima, one search per worker.
+
+A kick must give a schedule the model allows (the checker says so) that
+differs from the one it started from; the parallel searches must each report
+and the best of them must come back checker-clean.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.builders import solve_checked
+
+from mtosched.checker import check
+from mtosched.expand import expand
+from mtosched.heuristic import best_construction
+from mtosched.io.benchmarks import read_orlib_wt
+from mtosched.model.lns import LargeNeighbourhoodSearch, SearchSettings, _Index
+from mtosched.solution import Objective
+
+COPIES = Path(__file__).resolve().parents[2] / "instances" / "benchmarks"
+
+
+def test_kick_gives_a_different_checker_clean_schedule() -> None:
+    instance = read_orlib_wt(COPIES / "wt40.txt", 40, 3)
+    data = expand(instance)
+    start = best_construction(data, Objective.weighted_tardiness, time_budget=0.2)
+    search = LargeNeighbourhoodSearch(
+        data,
+        data.schedulable_orders(),
+        [Objective.weighted_tardiness],
+        SearchSettings(workers=1, seed=3, kick_operations=8),
+        accept=lambda solution: True,
+    )
+    kicked = [search.kick(_Index(data, start), start, 1.0) for _ in range(5)]
+    assert all(k is not None for k in kicked)
+    before = {(p.work_order_id, p.step): p.start for p in start.operations}
+    moved = 0
+    for solution in kicked:
+        assert solution is not None
+        report = check(instance, solution)
+        assert report.ok, [str(v) for v in report.violations]
+        after = {(p.work_order_id, p.step): p.start for p in solution.operations}
+        assert after.keys() == before.keys()
+        moved += after != before
+    assert moved >= 1  # random completion weights reshuffle a stretch
+
+
+def test_search_kicks_when_stuck_and_returns_what_passed_the_check() -> None:
+    instance = read_orlib_wt(COPIES / "wt40.txt", 40, 3)
+    data = expand(instance)
+    start = best_construction(data, Objective.weighted_tardiness, time_budget=0.2)
+    checked: list[int] = []
+
+    def accept(solution) -> bool:  # type: ignore[no-untyped-def]
+        checked.append(1)
+        return check(instance, solution).ok
+
+    search = LargeNeighbourhoodSearch(
+        data,
+        data.schedulable_orders(),
+        [Objective.weighted_tardiness],
+        SearchSettings(workers=1, seed=0, patience=3, deterministic=True),
+        accept,
+    )
+
+    best = search.run(start, time.perf_counter() + 60, work_budget=3.0)
+    assert search.stats.kicks >= 1
+    assert check(instance, best).ok
+    assert search.values(best) <= search.values(start)
+
+
+def test_small_plants_run_one_search_per_worker() -> None:
+    instance = read_orlib_wt(COPIES / "wt40.txt", 40, 1)
+    result = solve_checked(instance, time_limit=4)  # two workers
+    searches = [line for line in result.log if line.startswith("lns:")]
+    assert len(searches) == 2, result.log
