@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tests.builders import solve_checked
-
+from builders import solve_checked
 from mtosched.checker import check
 from mtosched.expand import expand
 from mtosched.heuristic import best_construction

@@ -120,3 +120,29 @@ def test_checker_catches_consumption_before_arrival() -> None:
     )
     bad = Solution([ScheduledOperation("A", 1, "M1", 0, 10)])
     assert "material" in {v.kind for v in check(instance, bad).violations}
+
+
+def test_frozen_consumption_totals_and_what_a_sub_model_frees() -> None:
+    from decimal import Decimal
+
+    from mtosched.model.material import FrozenConsumption
+
+    plant = FrozenConsumption(
+        [
+            ("SHEET", 30, Decimal("0.25")),
+            ("SHEET", 10, Decimal("1.5")),
+            ("SHEET", 10, Decimal("2")),
+            ("BOLT", 5, Decimal("4")),
+        ]
+    )
+    assert plant.before("SHEET", 10) == 0  # strictly before
+    assert plant.before("SHEET", 11) == Decimal("3.5")
+    assert plant.before("SHEET", 31) == Decimal("3.75")
+    assert plant.before("GLUE", 100) == 0
+    assert plant.total("SHEET") == Decimal("3.75")
+    assert plant.scale("SHEET") == 100
+    freed = plant.without([("SHEET", 10, Decimal("1.5"))])
+    assert freed.before("SHEET", 11) == Decimal("2")
+    assert freed.total("SHEET") == Decimal("2.25")
+    assert freed.before("BOLT", 6) == 4
+    assert plant.before("SHEET", 11) == Decimal("3.5")  # the plant is unchanged

@@ -18,7 +18,7 @@ from ortools.sat.python import cp_model
 
 from mtosched.expand import Operation, OrderPlan, ProblemData
 from mtosched.model.machine_capacity import add_machine_capacity_constraints
-from mtosched.model.material import add_material_constraints
+from mtosched.model.material import FrozenConsumption, add_material_constraints
 from mtosched.model.objectives import ObjectiveTerm, objective_term, stability_term
 from mtosched.model.precedence import (
     add_precedence_constraints,
@@ -33,8 +33,9 @@ class FixedPart:
     """The frozen rest of a schedule around a neighbourhood.
 
     ``on_machines`` are frozen placements on the freed orders' machines inside
-    the window; ``consumers`` are all frozen consumers of the components the
-    freed orders use; ``window`` bounds where freed operations may be placed;
+    the window; ``consumption`` is what every frozen operation consumes (its
+    plant-wide running totals, see :class:`FrozenConsumption`); ``window``
+    bounds where freed operations may be placed;
     ``floors`` are objective values the frozen orders already impose (for
     makespan and maximum lateness). ``sequenced`` operations (by index) belong
     to orders in the model but keep their machine and, on capacity-1 machines,
@@ -42,7 +43,7 @@ class FixedPart:
     """
 
     on_machines: list[tuple[Operation, ScheduledOperation]]
-    consumers: list[tuple[Operation, ScheduledOperation]]
+    consumption: FrozenConsumption
     window: tuple[int, int]
     floors: dict[Objective, int]
     sequenced: dict[int, ScheduledOperation] = field(default_factory=dict)
@@ -63,7 +64,7 @@ class ScheduleModel:
         members = sorted(i for order in orders for i in order.operations)
         operations = [data.operations[i] for i in members]
         on_machines = fixed.on_machines if fixed is not None else []
-        consumers = fixed.consumers if fixed is not None else []
+        consumption = fixed.consumption if fixed is not None else None
         window = fixed.window if fixed is not None else None
         sequenced = fixed.sequenced if fixed is not None else {}
         # 1. variables: start/end per operation, an optional interval per machine
@@ -83,7 +84,7 @@ class ScheduleModel:
         # 3. machine capacity (no-overlap / cumulative) and downtime
         add_machine_capacity_constraints(self.model, data, self.operations, on_machines)
         # 4. material: consumption never ahead of stock + receipts
-        add_material_constraints(self.model, data, self.operations, consumers)
+        add_material_constraints(self.model, data, self.operations, consumption)
         self.orders = [
             OrderVars(order, self.operations[order.final_operation].end)
             for order in orders

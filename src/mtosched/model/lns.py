@@ -28,6 +28,7 @@ from ortools.sat.python import cp_model
 from mtosched.expand import Operation, OrderPlan, ProblemData
 from mtosched.kpi import objective_value, order_results
 from mtosched.model.builder import FixedPart, ScheduleModel
+from mtosched.model.material import FrozenConsumption
 from mtosched.solution import Objective, ScheduledOperation, Solution
 
 Values = tuple  # lexicographic objective values of a schedule
@@ -82,6 +83,11 @@ class _Index:
         for entries in self.by_machine.values():
             entries.sort()
         self.starts = sorted((op.start, index) for index, op in self.placement.items())
+        self.consumption = FrozenConsumption(
+            (need.component_id, placed.start, need.quantity)
+            for op_index, placed in self.placement.items()
+            for need in data.operations[op_index].needs
+        )
         self.longest = {
             machine: max((end - start for start, end, _ in entries), default=0)
             for machine, entries in self.by_machine.items()
@@ -137,11 +143,6 @@ class LargeNeighbourhoodSearch:
         )
         self.stats = SearchStats()
         self.work = 0.0  # CP-SAT deterministic time spent in sub-models
-        self.consumers: dict[str, list[int]] = defaultdict(list)
-        for order in orders:
-            for index in order.operations:
-                for need in data.operations[index].needs:
-                    self.consumers[need.component_id].append(index)
 
     def values(self, solution: Solution) -> Values:
         """Lexicographic objective values of a complete schedule."""
@@ -476,22 +477,15 @@ class LargeNeighbourhoodSearch:
                     on_machines.append(
                         (data.operations[op_index], index.placement[op_index])
                     )
-        components = {
-            need.component_id for i in inside for need in data.operations[i].needs
-        }
-        frozen_consumers = {
-            i
-            for component in components
-            for i in self.consumers[component]
-            if i not in inside and i in index.placement
-        }  # a set: an operation may consume several of these components
-        consumers = [
-            (data.operations[i], index.placement[i]) for i in sorted(frozen_consumers)
-        ]
+        consumption = index.consumption.without(
+            (need.component_id, index.placement[i].start, need.quantity)
+            for i in inside
+            for need in data.operations[i].needs
+        )
         in_model = freed_set | {o.order_id for o in sequenced_orders}
         floors = self._floors(index, in_model)
         orders = [self.orders[o] for o in freed] + sequenced_orders
-        return orders, FixedPart(on_machines, consumers, window, floors, sequenced)
+        return orders, FixedPart(on_machines, consumption, window, floors, sequenced)
 
     def _around(
         self,

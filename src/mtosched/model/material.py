@@ -16,15 +16,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 from itertools import accumulate, chain
 
 from ortools.sat.python import cp_model
 
-from mtosched.expand import ComponentSupply, Operation, ProblemData
+from mtosched.expand import ComponentSupply, ProblemData
 from mtosched.model.variables import OperationVars, domain_bounds
-from mtosched.solution import ScheduledOperation
 
 
 def integer_scale(values: Iterable[Decimal]) -> int:
@@ -53,45 +52,104 @@ def supply_steps(supply: ComponentSupply) -> list[tuple[int, Decimal]]:
     return steps
 
 
+class FrozenConsumption:
+    """What frozen operations consume, by component, as running totals in time.
+
+    A neighbourhood sub-model freezes most of the plant. Listing every frozen
+    consumer of a common component in each sub-model costs time in the size
+    of the plant; here the plant-wide totals are built once per schedule and
+    a sub-model only subtracts its own operations' use (:meth:`without`).
+    """
+
+    def __init__(self, uses: Iterable[tuple[str, int, Decimal]]) -> None:
+        by_component: dict[str, list[tuple[int, Decimal]]] = defaultdict(list)
+        for component_id, start, quantity in uses:
+            by_component[component_id].append((start, quantity))
+        self._starts: dict[str, list[int]] = {}
+        self._totals: dict[str, list[Decimal]] = {}
+        self._scales: dict[str, int] = {}
+        for component_id, entries in by_component.items():
+            entries.sort()
+            self._starts[component_id] = [start for start, _ in entries]
+            self._totals[component_id] = [
+                Decimal(0),
+                *accumulate(quantity for _, quantity in entries),
+            ]
+            self._scales[component_id] = integer_scale(q for _, q in entries)
+        self._removed: dict[str, list[tuple[int, Decimal]]] = {}
+
+    def without(self, uses: Iterable[tuple[str, int, Decimal]]) -> FrozenConsumption:
+        """The same totals minus ``uses`` (the operations a sub-model frees)."""
+        removed: dict[str, list[tuple[int, Decimal]]] = defaultdict(list)
+        for component_id, start, quantity in uses:
+            removed[component_id].append((start, quantity))
+        copy = object.__new__(FrozenConsumption)
+        copy._starts, copy._totals, copy._scales = (
+            self._starts,
+            self._totals,
+            self._scales,
+        )
+        copy._removed = dict(removed)
+        return copy
+
+    def before(self, component_id: str, time: int) -> Decimal:
+        """Frozen consumption of operations starting strictly before ``time``."""
+        starts = self._starts.get(component_id)
+        total = (
+            self._totals[component_id][bisect_left(starts, time)]
+            if starts is not None
+            else Decimal(0)
+        )
+        for start, quantity in self._removed.get(component_id, ()):
+            if start < time:
+                total -= quantity
+        return total
+
+    def total(self, component_id: str) -> Decimal:
+        """Everything the frozen operations consume of ``component_id``."""
+        totals = self._totals.get(component_id)
+        used = totals[-1] if totals is not None else Decimal(0)
+        return used - sum(
+            (q for _, q in self._removed.get(component_id, ())), Decimal(0)
+        )
+
+    def scale(self, component_id: str) -> int:
+        """A power of ten that makes every frozen quantity an integer."""
+        return self._scales.get(component_id, 1)
+
+
 def add_material_constraints(
     model: cp_model.CpModel,
     data: ProblemData,
     operations: dict[int, OperationVars],
-    frozen: Sequence[tuple[Operation, ScheduledOperation]] = (),
+    frozen: FrozenConsumption | None = None,
 ) -> None:
     """Cumulative consumption before each supply step <= supply before it.
 
-    ``frozen`` consumers (the fixed rest of a schedule in a neighbourhood
-    sub-model) consume known quantities at known times.
+    ``frozen`` is what the fixed rest of a schedule consumes (in a
+    neighbourhood sub-model): known quantities at known times.
     """
     consumers: dict[str, list[tuple[OperationVars, Decimal]]] = defaultdict(list)
     for vars_ in operations.values():
         for need in vars_.operation.needs:
             consumers[need.component_id].append((vars_, need.quantity))
-    fixed_use: dict[str, list[tuple[int, Decimal]]] = defaultdict(list)
-    for operation, placed in frozen:
-        for need in operation.needs:
-            if need.component_id in consumers:
-                fixed_use[need.component_id].append((placed.start, need.quantity))
     for component_id, uses in consumers.items():
         supply = data.supplies[component_id]
-        fixed = fixed_use[component_id]
-        demand = sum((q for _, q in uses), Decimal(0)) + sum(
-            (q for _, q in fixed), Decimal(0)
-        )
+        demand = sum((q for _, q in uses), Decimal(0))
+        if frozen is not None:
+            demand += frozen.total(component_id)
         steps = [(b, cap) for b, cap in supply_steps(supply) if cap < demand]
         if not steps:
             continue
-        scale = integer_scale(
-            chain((q for _, q in uses), (q for _, q in fixed), (c for _, c in steps))
-        )
-        fixed.sort()
-        fixed_starts = [start for start, _ in fixed]
-        fixed_prefix = [0, *accumulate(int(q * scale) for _, q in fixed)]
+        scale = integer_scale(chain((q for _, q in uses), (c for _, c in steps)))
+        if frozen is not None:
+            scale = max(scale, frozen.scale(component_id))
         previous: dict[int, cp_model.IntVar] = {}
         for b, cap in steps:
             terms = []
-            constant = fixed_prefix[bisect_left(fixed_starts, b)]
+            constant = (
+                int(frozen.before(component_id, b) * scale) if frozen is not None else 0
+            )
             for vars_, quantity in uses:
                 amount = int(quantity * scale)
                 low, high = domain_bounds(vars_.start)
