@@ -9,9 +9,15 @@ callback (one run per size: the value at 10 s is what the same run had at
 10 s). Every final schedule is checked by the independent checker.
 
     python -m benchmarks.scaling --sizes 100,500,2000,10000 --marks 10,60,300
+    python -m benchmarks.scaling --due-tightness 0.9
 
-Writes ``benchmarks/results/<date>-scaling.{csv,md}`` with the command, the
-machine and fitted growth exponents (time ~ operations^k).
+``--due-tightness`` is the generator's knob (0 generous, 1 tight; its default
+0.5 leaves almost no order late at any size, so a study of how far the search
+brings weighted tardiness down needs tighter promises). The late-order
+columns show how loaded each plant is.
+
+Writes ``benchmarks/results/<date>-scaling[-tight<t>].{csv,md}`` with the
+command, the machine and fitted growth exponents (time ~ operations^k).
 """
 
 from __future__ import annotations
@@ -38,15 +44,19 @@ COLUMNS = [
     "expand_s",
     "heuristic_s",
     "heuristic_wt",
+    "heuristic_late",
     "model_build_s",
     "first_schedule_s",
+    "late_orders",
     "status",
     "checker",
     "peak_memory_mib",
 ]
 
 
-def measure(orders: int, marks: list[float], seed: int, workers: int) -> dict[str, Any]:
+def measure(
+    orders: int, marks: list[float], seed: int, workers: int, tightness: float | None
+) -> dict[str, Any]:
     """Everything measured for one size (runs in its own process)."""
     from mtosched.checker import Checker
     from mtosched.expand import expand
@@ -58,7 +68,8 @@ def measure(orders: int, marks: list[float], seed: int, workers: int) -> dict[st
     from mtosched.solution import Objective
     from mtosched.solve import Progress, solve
 
-    instance = generate_instance("ebike", orders=orders, seed=seed)
+    knobs = {} if tightness is None else {"due_tightness": tightness}
+    instance = generate_instance("ebike", orders=orders, seed=seed, **knobs)
     started = time.perf_counter()
     data = expand(instance)
     row: dict[str, Any] = {
@@ -74,6 +85,7 @@ def measure(orders: int, marks: list[float], seed: int, workers: int) -> dict[st
     row["heuristic_wt"] = objective_value(
         Objective.weighted_tardiness, results, baseline
     )
+    row["heuristic_late"] = _late(results)
     started = time.perf_counter()
     ScheduleModel(data, data.schedulable_orders())
     row["model_build_s"] = round(time.perf_counter() - started, 2)
@@ -91,6 +103,7 @@ def measure(orders: int, marks: list[float], seed: int, workers: int) -> dict[st
         seen = [value for elapsed, value in improvements if elapsed <= mark]
         row[f"wt_{mark:g}s"] = min(seen) if seen else None  # the incumbent then
     row[f"wt_{max(marks):g}s"] = result.objective_value
+    row["late_orders"] = _late(result.orders)
     row["status"] = result.status.value
     report = Checker(instance).check(result.solution) if result.solution else None
     row["checker"] = "ok" if report is not None and report.ok else "FAILED"
@@ -99,19 +112,37 @@ def measure(orders: int, marks: list[float], seed: int, workers: int) -> dict[st
     return row
 
 
-def _child(pipe: Any, orders: int, marks: list[float], seed: int, workers: int) -> None:
+def _late(results: Any) -> int:
+    """How many orders finish after their due date."""
+    return sum(1 for r in results if r.tardiness is not None and r.tardiness > 0)
+
+
+def _child(
+    pipe: Any,
+    orders: int,
+    marks: list[float],
+    seed: int,
+    workers: int,
+    tightness: float | None,
+) -> None:
     try:
-        pipe.send(measure(orders, marks, seed, workers))
+        pipe.send(measure(orders, marks, seed, workers, tightness))
     except Exception as error:  # report, do not hang the study
         pipe.send({"orders": orders, "status": f"error: {error!r}"})
 
 
-def run_one(orders: int, marks: list[float], seed: int, workers: int) -> dict[str, Any]:
+def run_one(
+    orders: int,
+    marks: list[float],
+    seed: int,
+    workers: int,
+    tightness: float | None = None,
+) -> dict[str, Any]:
     """Measure one size in a fresh ``spawn``-ed process."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
-        target=_child, args=(sender, orders, marks, seed, workers)
+        target=_child, args=(sender, orders, marks, seed, workers, tightness)
     )
     process.start()
     limit = 3 * max(marks) + 600
@@ -141,20 +172,29 @@ def fitted_exponent(rows: list[dict[str, Any]], column: str) -> float | None:
     return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
 
 
-def write_tables(rows: list[dict[str, Any]], marks: list[float], command: str) -> Path:
+def write_tables(
+    rows: list[dict[str, Any]],
+    marks: list[float],
+    command: str,
+    tightness: float | None = None,
+) -> Path:
     """The CSV and the markdown table, with command, machine and exponents."""
     from benchmarks.report import machine_description
 
-    columns = COLUMNS[:7] + [f"wt_{m:g}s" for m in marks] + COLUMNS[7:]
+    columns = COLUMNS[:8] + [f"wt_{m:g}s" for m in marks] + COLUMNS[8:]
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    stem = out / f"{dt.date.today().isoformat()}-scaling"
-    with stem.with_suffix(".csv").open("w", newline="") as handle:
+    suffix = "" if tightness is None else f"-tight{tightness:g}"
+    stem = f"{dt.date.today().isoformat()}-scaling{suffix}"
+    csv_path, md_path = out / f"{stem}.csv", out / f"{stem}.md"
+    with csv_path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     lines = [
-        "# Scaling study (generated e-bike plants)",
+        "# Scaling study (generated e-bike plants"
+        + ("" if tightness is None else f", due_tightness {tightness:g}")
+        + ")",
         "",
         f"Command: `{command}`",
         "",
@@ -179,8 +219,8 @@ def write_tables(rows: list[dict[str, Any]], marks: list[float], command: str) -
     for column in ("expand_s", "heuristic_s", "model_build_s"):
         k = fitted_exponent(rows, column)
         lines.append(f"- {column}: k = {k:.2f}" if k is not None else f"- {column}: -")
-    stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    return stem.with_suffix(".md")
+    md_path.write_text("\n".join(lines) + "\n")
+    return md_path
 
 
 def _cell(value: Any) -> str:
@@ -196,17 +236,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--due-tightness",
+        type=float,
+        default=None,
+        help="generator knob (default: the generator's own, 0.5)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     marks = sorted(float(m) for m in args.marks.split(","))
     command = "python -m benchmarks.scaling " + " ".join(argv or sys.argv[1:])
     rows = []
     for orders in sizes:
-        row = run_one(orders, marks, args.seed, args.workers)
+        row = run_one(orders, marks, args.seed, args.workers, args.due_tightness)
         rows.append(row)
         print(row, flush=True)
-        write_tables(rows, marks, command)
-    print(write_tables(rows, marks, command))
+        write_tables(rows, marks, command, args.due_tightness)
+    print(write_tables(rows, marks, command, args.due_tightness))
     return 0
 
 
