@@ -32,6 +32,7 @@ from mtosched.expand import ProblemData, format_quantity
 
 if TYPE_CHECKING:
     from mtosched.solution import Result
+    from mtosched.workflows.explain import Explanation
 
 SCHEDULE_COLUMNS = [
     "work_order_id",
@@ -171,10 +172,18 @@ def allocations_frame(result: Result) -> pd.DataFrame:
     return _with_datetimes(frame, result.data, TIME_COLUMNS["allocations"])
 
 
-def explanations_frame(result: Result) -> pd.DataFrame:
-    """Why each late order is late: its chain of causes, earliest first."""
+def explanations_frame(
+    result: Result, explanations: list[Explanation] | None = None
+) -> pd.DataFrame:
+    """Why each late order is late: its chain of causes, earliest first.
+
+    ``explanations`` are :func:`~mtosched.workflows.explain.explain`'s
+    (computed here when not given).
+    """
     from mtosched.workflows.explain import explain
 
+    if explanations is None:
+        explanations = explain(result)
     rows = [
         {
             "order_id": explanation.order_id,
@@ -184,7 +193,7 @@ def explanations_frame(result: Result) -> pd.DataFrame:
             "to": cause.end,
             "detail": cause.detail,
         }
-        for explanation in explain(result)
+        for explanation in explanations
         for cause in explanation.causes
     ]
     frame = pd.DataFrame(rows, columns=EXPLANATION_COLUMNS)
@@ -308,24 +317,31 @@ def _file_writers(
     result: Result, report: bool
 ) -> Iterable[tuple[str, Callable[[Path], None]]]:
     """The files this result gets, each with the function that writes it."""
-    if result.status.has_schedule and result.solution is not None:
+    from mtosched.workflows.explain import explain
+
+    scheduled = result.status.has_schedule and result.solution is not None
+    explanations = explain(result) if scheduled else []  # for the csv and report
+    if scheduled:
         yield "schedule.csv", lambda path: write_csv(schedule_frame(result), path)
         yield "orders.csv", lambda path: write_csv(orders_frame(result), path)
         yield "allocations.csv", lambda path: write_csv(allocations_frame(result), path)
-        yield "explanations.csv", lambda p: write_csv(explanations_frame(result), p)
+        yield (
+            "explanations.csv",
+            lambda p: write_csv(explanations_frame(result, explanations), p),
+        )
     yield "summary.json", lambda path: _write_json(summary(result), path)
-    if report and result.status.has_schedule and result.solution is not None:
-        yield "report.html", lambda path: _write_report(result, path)
+    if report and scheduled:
+        yield "report.html", lambda path: _write_report(result, path, explanations)
 
 
 def _write_json(content: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
 
 
-def _write_report(result: Result, path: Path) -> None:
+def _write_report(result: Result, path: Path, explanations: list[Explanation]) -> None:
     from mtosched.report import render_html  # plotly is heavy: import on use
 
-    path.write_text(render_html(result), encoding="utf-8")
+    path.write_text(render_html(result, explanations), encoding="utf-8")
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:

@@ -29,9 +29,15 @@ _CAUSE_NAMES = {
 }
 
 
-def why_late_section(result: Result) -> str:
-    """The section as HTML ('' when no order is late)."""
-    explanations = explain(result)
+def why_late_section(
+    result: Result, explanations: list[Explanation] | None = None
+) -> str:
+    """The section as HTML ('' when no order is late).
+
+    ``explanations`` are :func:`explain`'s (computed here when not given).
+    """
+    if explanations is None:
+        explanations = explain(result)
     if not explanations:
         return ""
     axis = TimeAxis.of(result.data)

@@ -18,6 +18,7 @@ from mtosched.report.material import material_chart
 from mtosched.report.tables import kpi_header, late_orders_table, unschedulable_table
 from mtosched.report.utilisation import utilisation_chart
 from mtosched.solution import Result
+from mtosched.workflows.explain import Explanation
 
 #: Plotly options for every chart: wheel zoom, no plotly logo, PNG export.
 PLOT_CONFIG = {
@@ -61,12 +62,12 @@ footer { color: #888; font-size: 12px; padding: 0 24px 16px; }
 """
 
 
-def render_html(result: Result) -> str:
+def render_html(result: Result, explanations: list[Explanation] | None = None) -> str:
     """The whole report as one HTML document (UTF-8 text)."""
     name = escape(result.data.instance.name)
     sections = [f"<section><h2>Plan</h2>{kpi_header(result)}</section>"]
     if result.solution is not None and result.status.has_schedule:
-        sections += _schedule_sections(result)
+        sections += _schedule_sections(result, explanations)
     else:
         sections.append(
             f"<section><p>No schedule: the solve ended "
@@ -85,7 +86,9 @@ def render_html(result: Result) -> str:
     )
 
 
-def _schedule_sections(result: Result) -> list[str]:
+def _schedule_sections(
+    result: Result, explanations: list[Explanation] | None
+) -> list[str]:
     """Charts and tables of a result that has a schedule."""
     data, solution = result.data, result.solution
     assert solution is not None
@@ -107,7 +110,7 @@ def _schedule_sections(result: Result) -> list[str]:
         ),
         f"<section><h2>Late orders</h2>{late_orders_table(result)}</section>",
     ]
-    why_late = why_late_section(result)  # each late order's chain of causes
+    why_late = why_late_section(result, explanations)  # each late order's causes
     if why_late:
         sections.append(why_late)
     left_out = unschedulable_table(result)

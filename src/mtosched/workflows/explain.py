@@ -113,18 +113,14 @@ def explain(result: Result) -> list[Explanation]:
     """An explanation for every late order of a result, worst first.
 
     Worst means highest weighted tardiness, then lateness (the order of the
-    report's late-order table). Empty when the result has no schedule.
-    The list is kept on the result (the writers and the report both ask, and
-    a walk over 2,000 orders takes seconds); a new solution is walked afresh.
+    report's late-order table). Empty when the result has no schedule. A
+    walk over 2,000 orders takes seconds: callers that need the list twice
+    (the result writer: ``explanations.csv`` and the report) compute it once
+    and pass it on.
     """
     if result.solution is None or not result.status.has_schedule:
         return []
-    cached = getattr(result, "_explanations", None)
-    if cached is not None and cached[0] is result.solution:
-        return list(cached[1])
-    explanations = _explain(result, result.solution)
-    result._explanations = (result.solution, explanations)  # type: ignore[attr-defined]
-    return list(explanations)
+    return _explain(result, result.solution)
 
 
 def _explain(result: Result, solution: Solution) -> list[Explanation]:
