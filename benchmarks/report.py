@@ -15,6 +15,7 @@ import subprocess
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from pathlib import Path
+from typing import get_type_hints
 
 from benchmarks.sets import Reference
 from benchmarks.worker import Outcome
@@ -214,6 +215,67 @@ def write_csv(path: Path, rows: list[Row]) -> None:
         writer.writerow(names)
         for row in rows:
             writer.writerow([_cell(getattr(row, name)) for name in names])
+
+
+def read_csv(path: Path) -> list[Row]:
+    """The rows of a CSV written by :func:`write_csv`, with their types back.
+
+    Empty cells are ``None`` (or ``""`` for the text columns), ``true`` /
+    ``false`` are booleans, objective and bound are ``Decimal``. A file that is
+    not such a CSV raises ``ValueError`` naming the file and the line.
+    """
+    hints = get_type_hints(Row)
+    names = [f.name for f in fields(Row)]
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        head = next(reader, None)
+        if head is None:
+            raise ValueError(f"{path}: empty file, not a benchmark results CSV")
+        missing = [n for n in names if n not in head and n != "notes"]
+        if missing:
+            raise ValueError(
+                f"{path}: not a benchmark results CSV (no column {', '.join(missing)})"
+            )
+        rows = []
+        for number, line in enumerate(reader, start=2):
+            if not line:
+                continue
+            if len(line) != len(head):
+                raise ValueError(
+                    f"{path}, line {number}: {len(line)} cells, {len(head)} columns"
+                )
+            cells = dict(zip(head, line, strict=True))
+            try:
+                values = {
+                    name: _parse(cells[name], hints[name])
+                    for name in names
+                    if name in cells
+                }
+            except (ValueError, ArithmeticError) as error:
+                raise ValueError(f"{path}, line {number}: {error}") from error
+            rows.append(Row(**values))  # type: ignore[arg-type]
+    return rows
+
+
+def _parse(text: str, kind: object) -> object:
+    """One cell back to its column's type (the inverse of :func:`_cell`)."""
+    if kind is str:
+        return text
+    if text == "":
+        return None
+    wanted = next(t for t in getattr(kind, "__args__", (kind,)) if t is not type(None))
+    if wanted is bool:
+        if text not in ("true", "false"):
+            raise ValueError(f"expected true or false, found {text!r}")
+        return text == "true"
+    if wanted is Decimal:
+        value = Decimal(text)
+        if not value.is_finite():
+            raise ValueError(f"expected a number, found {text!r}")
+        return value
+    if wanted in (int, float):
+        return wanted(text)
+    raise TypeError(f"no reader for {kind!r}")
 
 
 def _cell(value: object) -> str:

@@ -5,6 +5,8 @@ Usage (from the repository root; see ``benchmarks/README.md`` for the protocol):
     python -m benchmarks.run --set wt40
     python -m benchmarks.run --set jssp --instances ft06,la01 --time-limit 10 --peer
     python benchmarks/run.py --set fjsp-mk --limit 3
+    python -m benchmarks.run --set wt40 \
+        --peer-from benchmarks/results/2026-11-22-wt40-at87b9e35.csv
 
 Instances run one after the other, each in a fresh process (see ``worker``).
 The result files are rewritten after every instance, so an interrupted study
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -32,6 +35,7 @@ from benchmarks.report import (  # noqa: E402
     Header,
     Row,
     machine_description,
+    read_csv,
     software_description,
     write_csv,
     write_markdown,
@@ -82,8 +86,17 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     subset.add_argument(
         "--instances", default=None, help="comma-separated instance keys"
     )
-    parser.add_argument(
+    peer = parser.add_mutually_exclusive_group()
+    peer.add_argument(
         "--peer", action="store_true", help="also solve with PyJobShop (bench extra)"
+    )
+    peer.add_argument(
+        "--peer-from",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="take the PyJobShop rows from an earlier results CSV of the same set, "
+        "objective, time limit, workers and seed instead of re-running the peer",
     )
     parser.add_argument(
         "--output", type=Path, default=RESULTS, help="folder for the result files"
@@ -125,7 +138,20 @@ def main(argv: list[str] | None = None) -> int:
     references = benchmark.references(data) if objective == benchmark.objective else {}
     solvers = ["mtosched"]
     peer_note = None
-    if args.peer:
+    copied: dict[str, Row] = {}
+    if args.peer_from:
+        copied, peer_note = load_peer_rows(
+            args.peer_from,
+            benchmark.name,
+            objective,
+            [s.key for s in specs],
+            time_limit=time_limit,
+            workers=args.workers,
+            seed=args.seed,
+            references={k: r.value for k, r in references.items()},
+        )
+        print(f"peer: {peer_note}", flush=True)
+    elif args.peer:
         if peer_module.available():
             solvers.append("pyjobshop")
             peer_note = (
@@ -139,6 +165,14 @@ def main(argv: list[str] | None = None) -> int:
             )
     stamp = datetime.date.today().isoformat()
     stem = f"{stamp}-{benchmark.name}" + (f"-{args.tag}" if args.tag else "")
+    if args.peer_from and (
+        args.peer_from.resolve() == (args.output / f"{stem}.csv").resolve()
+    ):
+        raise SystemExit(
+            f"--peer-from {args.peer_from} is the file this run writes; "
+            "use --tag (or another --output) so it is not overwritten"
+        )
+    with_peer = "pyjobshop" in solvers or bool(args.peer_from)
     args.output.mkdir(parents=True, exist_ok=True)
     header = Header(
         title=f"{benchmark.name}: {benchmark.description}",
@@ -181,12 +215,163 @@ def main(argv: list[str] | None = None) -> int:
             )
             rows.append(row)
             _print_row(number, len(specs), row)
+        if spec.key in copied:
+            rows.append(copied[spec.key])
         write_csv(args.output / f"{stem}.csv", rows)
-        write_markdown(args.output / f"{stem}.md", header, rows, "pyjobshop" in solvers)
+        write_markdown(args.output / f"{stem}.md", header, rows, with_peer)
     print(f"wrote {args.output / stem}.csv and .md")
     if args.output.resolve() == RESULTS.resolve():
         update_readme_links()
     return 0
+
+
+PROTOCOL_LINE = re.compile(
+    r"^- Objective: (?P<objective>\S+); time limit (?P<time_limit>\S+) s per "
+    r"instance; (?P<workers>\d+) workers; seed (?P<seed>-?\d+)"
+)
+
+
+def load_peer_rows(
+    path: Path,
+    set_name: str,
+    objective: str,
+    keys: list[str],
+    *,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    references: dict[str, int] | None = None,
+) -> tuple[dict[str, Row], str]:
+    """The PyJobShop rows of an earlier study for this run, and the peer note.
+
+    The file must be a results CSV of the same set and objective; when the
+    markdown table next to it records the protocol, its time limit, workers and
+    seed must be this run's too, and each copied row's reference value the
+    current one. Anything else is a ``SystemExit`` naming the file and what
+    differs. Instances of this run the file has no peer row for are left out
+    (the note counts them).
+    """
+    shown = _shown(path)
+    try:
+        rows = read_csv(path)
+    except OSError as error:
+        raise SystemExit(f"--peer-from {shown}: cannot read it ({error})") from error
+    except ValueError as error:
+        raise SystemExit(f"--peer-from: {error}") from error
+    for row in rows:
+        if row.set != set_name:
+            raise SystemExit(
+                f"--peer-from {shown}: rows of set {row.set!r}, this run is "
+                f"{set_name!r}"
+            )
+        if row.objective_name != objective:
+            raise SystemExit(
+                f"--peer-from {shown}: objective {row.objective_name!r}, this run "
+                f"minimises {objective!r}"
+            )
+    peer = [r for r in rows if r.solver == "pyjobshop"]
+    if not peer:
+        raise SystemExit(f"--peer-from {shown}: no PyJobShop rows (run without --peer)")
+    by_key: dict[str, Row] = {}
+    for row in peer:
+        if row.instance in by_key:
+            raise SystemExit(
+                f"--peer-from {shown}: two PyJobShop rows for {row.instance}"
+            )
+        by_key[row.instance] = row
+    wanted = {k: by_key[k] for k in keys if k in by_key}
+    for key, row in wanted.items():
+        current = (references or {}).get(key)
+        if row.reference != current:
+            raise SystemExit(
+                f"--peer-from {shown}: reference value of {key} is {row.reference} "
+                f"there, {current} now (its RPD would not compare)"
+            )
+    recorded = _recorded_protocol(path.with_suffix(".md"))
+    if recorded is not None:
+        expected = {
+            "objective": objective,
+            "time limit": f"{time_limit:g} s",
+            "workers": str(workers),
+            "seed": str(seed),
+        }
+        differing = [
+            f"{name} {recorded[name]} there, {value} here"
+            for name, value in expected.items()
+            if recorded[name] != value
+        ]
+        if differing:
+            raise SystemExit(
+                f"--peer-from {shown}: protocol differs from this run "
+                f"({'; '.join(differing)}, per {_shown(path.with_suffix('.md'))})"
+            )
+    return wanted, _peer_note(path, recorded, len(keys) - len(wanted), len(keys))
+
+
+def _recorded_protocol(table: Path) -> dict[str, str] | None:
+    """Objective, time limit, workers, seed, peer version, machine of a table."""
+    try:
+        lines = table.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    found: dict[str, str] = {}
+    for line in lines:
+        match = PROTOCOL_LINE.match(line)
+        if match:
+            found["objective"] = match["objective"]
+            found["time limit"] = f"{float(match['time_limit']):g} s"
+            found["workers"] = match["workers"]
+            found["seed"] = match["seed"]
+        elif line.startswith("- Machine: "):
+            found["machine"] = line.removeprefix("- Machine: ")
+        elif line.startswith("- Software: "):
+            version = re.search(r"pyjobshop (\S+?)(?:,|$)", line)
+            if version:
+                found["peer version"] = version[1]
+    return found if "seed" in found else None
+
+
+def _peer_note(
+    path: Path, recorded: dict[str, str] | None, missing: int, total: int
+) -> str:
+    version = (recorded or {}).get("peer version")
+    if recorded is None:
+        how = (
+            "an earlier run of the same set and objective; its time limit, "
+            "workers, seed and machine are not recorded next to it, so they are "
+            "not verified"
+        )
+    else:
+        machine = recorded.get("machine")
+        where = (
+            "on this machine"
+            if machine == machine_description()
+            else f"on {machine}"
+            if machine
+            else "on a machine not recorded"
+        )
+        how = (
+            f"an earlier run of the same protocol {where}: same instances, time "
+            "limit, workers, seed; peer version as recorded there"
+        )
+    note = (
+        f"PyJobShop{' ' + version if version else ''} figures copied from "
+        f"{_shown(path)} ({how}), not re-run"
+    )
+    if missing:
+        note += (
+            f"; {missing} of this run's {total} instances are missing from that "
+            "file: no peer result for them"
+        )
+    return note
+
+
+def _shown(path: Path) -> str:
+    """The path relative to the repository root when it lies inside it."""
+    try:
+        return str(path.resolve().relative_to(_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _command(argv: list[str] | None) -> str:
