@@ -353,3 +353,26 @@ def test_cli_bad_now(tmp_path: Path, now: str, message: str) -> None:
     bad = run_cli("reschedule", folder, "--previous", previous, "--now", now)
     assert bad.exit_code == 2
     assert message in bad.output
+
+
+def test_without_cp_sat_the_repaired_plan_still_bounds_the_result() -> None:
+    # No whole model (so no stability stage either) and no search: the
+    # repaired previous plan is the solve's start plan and competes with the
+    # heuristic's schedule by objective, then by distance; the result is never
+    # worse than it on either.
+    instance = workshop(downtime=breakdown("WELD-1", 7, 30))
+    params = PARAMS.model_copy(update={"full_model_operations": 0, "lns": False})
+    outcome = reschedule(instance, PREVIOUS, now=7, params=params)
+    solution = checked(instance, outcome)
+    data = outcome.result.data
+    repaired = repair(data, PREVIOUS, solution)
+    assert repaired is not None
+    objectives = outcome.result.objective
+    found = lexicographic_values(data, solution, objectives)
+    assert (found, distance(PREVIOUS, solution)) <= (
+        lexicographic_values(data, repaired, objectives),
+        distance(PREVIOUS, repaired),
+    )
+    log = "\n".join(outcome.result.log)
+    assert "start plan: weighted_tardiness = 0" in log
+    assert "stability: skipped" in log

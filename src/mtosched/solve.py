@@ -1,10 +1,18 @@
 """The solve driver: order selection, warm start, staged CP-SAT search.
 
 ``solve`` never leaves the caller without a schedule when one can be built:
-the constructive heuristic's schedule is the incumbent from the start, CP-SAT
+the constructive heuristic's schedule is the incumbent from the start (a
+caller's ``start`` plan competes with it, once the checker accepts it), CP-SAT
 starts from it as a complete hint, and any better schedule CP-SAT finds
 replaces it. Lexicographic objectives are solved in stages, each fixing the
-previous stage's best value. Every returned schedule is left-shifted.
+previous stage's best value; the large-neighbourhood search then improves the
+incumbent, which is left-shifted.
+
+With a ``reference`` (a previous plan), a stability stage has the last word:
+every objective fixed at the final incumbent's values, CP-SAT minimises the
+distance from the reference (:func:`distance`), hinted with the incumbent. Its
+schedule is not left-shifted afterwards: compaction would pull operations away
+from where the reference has them, undoing what the stage bought.
 """
 
 from __future__ import annotations
@@ -28,12 +36,15 @@ from mtosched.solution import Objective, Result, Solution, SolveStatus
 #: Up to this many operations, each worker runs its own neighbourhood search.
 PORTFOLIO_OPERATIONS = 600
 
+#: Progress stages measured on the first objective's scale.
+FIRST_OBJECTIVE_STAGES = ("heuristic", "start", "lns")
+
 
 @dataclass(frozen=True)
 class Progress:
     """A snapshot of the search, sent to the progress callback."""
 
-    stage: str  # "heuristic", the objective's name, or "tie_break"
+    stage: str  # heuristic, start, an objective's name, lns, tie_break, stability
     elapsed: float
     objective: Decimal | None
     bound: Decimal | None
@@ -68,6 +79,25 @@ def lexicographic_values(
     return tuple(objective_value(o, orders, solution) for o in objectives)
 
 
+def distance(reference: Solution, plan: Solution) -> int:
+    """Sum of start shifts, plus the old duration per change of machine.
+
+    Over the operations in both plans: how far ``plan`` moved from
+    ``reference`` (the measure the stability stage minimises, see
+    :func:`~mtosched.model.objectives.stability_term`).
+    """
+    old = reference.by_key()
+    total = 0
+    for placed in plan.operations:
+        before = old.get((placed.work_order_id, placed.step))
+        if before is None:
+            continue
+        total += abs(placed.start - before.start)
+        if placed.machine_id != before.machine_id:
+            total += max(1, before.end - before.start)
+    return total
+
+
 class _Interrupt:
     """Turns SIGINT into "stop searching and return the best schedule so far"."""
 
@@ -99,13 +129,29 @@ def solve(
     | Sequence[Objective | str] = Objective.weighted_tardiness,
     progress: ProgressCallback | None = None,
     reference: Solution | None = None,
+    start: Solution | None = None,
 ) -> Result:
     """Schedule every order that can be supplied, minimising ``objective``.
 
     ``objective`` may be a lexicographic list (``"late-orders,weighted-tardiness"``).
-    With a ``reference`` (a previous plan), the last stage keeps the schedule
-    close to it instead of only compacting it. Returns a :class:`Result`; it
-    never raises for a valid instance.
+
+    ``start`` is a complete plan for the instance (e.g. a previous plan
+    repaired for today's data). Once the checker accepts it (and, on pinned
+    data, it keeps started work in place and starts nothing else before now),
+    it competes with the constructive heuristic's schedule for the incumbent:
+    the lexicographically better wins, the start plan on a tie. Orders the
+    order selection leaves out are dropped from it; a start plan that leaves
+    out an order the solve schedules is rejected (the objectives count
+    scheduled orders only). A rejected start plan is only logged.
+
+    With a ``reference`` (a previous plan), ties between equally good
+    schedules go to the one closer to it, the compactness tie-break is
+    skipped, and a stability stage runs last with ``params.stability_share``
+    of the time: every objective fixed at the final incumbent's values, the
+    distance from the reference minimised (see the module doc). So the result
+    is never worse, by objective values and then by distance, than a valid
+    ``start`` plan. Returns a :class:`Result`; it never raises for a valid
+    instance.
     """
     started = time.perf_counter()
     params = params or SolverParams()
@@ -114,6 +160,7 @@ def solve(
     with _Interrupt() as interrupt:
         driver = _Driver(data, params, objectives, progress, started, interrupt)
         driver.reference = reference
+        driver.start = start
         return driver.run()
 
 
@@ -137,6 +184,9 @@ class _Driver:
         self.interrupt = interrupt
         self.log: list[str] = []
         self.reference: Solution | None = None
+        self.start: Solution | None = None
+        self.limit = params.time_limit  # the time the current phase may use up to
+        self.checker: Any = None  # built on first use
         self.work = 0.0  # CP-SAT deterministic time used (deterministic mode)
         self.best_reported: dict[str, Decimal] = {}
 
@@ -148,7 +198,7 @@ class _Driver:
         return self.work if self.params.deterministic else self.elapsed()
 
     def remaining(self) -> float:
-        return max(0.0, self.params.time_limit - self.used())
+        return max(0.0, self.limit - self.used())
 
     def stopped(self) -> bool:
         if self.params.deterministic and self.elapsed() > self.safety_limit():
@@ -169,7 +219,7 @@ class _Driver:
         """
         if self.progress is None:
             return
-        key = stage if stage not in ("heuristic", "lns") else self.objectives[0].value
+        key = self.objectives[0].value if stage in FIRST_OBJECTIVE_STAGES else stage
         best = self.best_reported.get(key)
         if value is not None and best is not None and value >= best:
             value = None
@@ -202,7 +252,14 @@ class _Driver:
             zero = [Decimal(0)] * len(self.objectives)
             return self.result(SolveStatus.optimal, empty, zero, Decimal(0))
         incumbent = self.construct(unschedulable)
+        if self.start is not None:
+            incumbent = self.adopt_start(incumbent, self.start, unschedulable)
         operations = sum(len(o.operations) for o in included)
+        if (
+            self.reference is not None
+            and operations <= self.params.full_model_operations
+        ):  # the search leaves the stability stage its share of the time
+            self.limit = self.params.time_limit * (1 - self.params.stability_share)
         bound = self.simple_bound(included)
         proven = False
         if incumbent is None or operations <= self.params.full_model_operations:
@@ -215,8 +272,14 @@ class _Driver:
         if incumbent is None:
             return self.result(SolveStatus.no_solution, None, [], bound)
         if not proven and self.params.lns and not self.stopped():
-            incumbent = self.large_neighbourhood_search(included, incumbent, bound)
-        incumbent = left_shift(data, incumbent)
+            searched = self.large_neighbourhood_search(included, incumbent, bound)
+            incumbent = self.better(incumbent, searched)
+        shifted = left_shift(data, incumbent)
+        if self.reference is None:
+            incumbent = shifted
+        else:  # compaction may move work away from the reference: keep the closer
+            incumbent = self.better(incumbent, shifted)
+            incumbent = self.stability_stage(included, incumbent)
         values = list(self.values(incumbent))
         if bound is not None and bound >= values[0]:
             bound = values[0]
@@ -249,6 +312,80 @@ class _Driver:
             f"heuristic: {self.objectives[0].value} = {value} at {self.elapsed():.2f}s"
         )
         return schedule
+
+    def adopt_start(
+        self,
+        incumbent: Solution | None,
+        start: Solution,
+        unschedulable: dict[str, str],
+    ) -> Solution | None:
+        """The caller's start plan, if valid, against the heuristic's schedule.
+
+        Orders the selection left out are dropped from the start plan (taking
+        whole orders out keeps a schedule valid); a plan that leaves out an
+        order this solve schedules cannot compete on the same objective and is
+        rejected. Ties go to the start plan.
+        """
+        order_of = {
+            (op.work_order_id, op.step): op.order_id for op in self.data.operations
+        }
+        missing = sorted(set(start.unschedulable) - set(unschedulable))
+        if missing:
+            self.log.append(
+                "start plan rejected: it leaves out " + ", ".join(missing)
+                + ", which this solve schedules"
+            )  # fmt: skip
+            return incumbent
+        plan = Solution(
+            [
+                placed
+                for placed in start.operations
+                if order_of.get((placed.work_order_id, placed.step))
+                not in unschedulable
+            ],
+            dict(unschedulable),
+        )
+        problems = self.problems(plan)
+        if problems:
+            self.log.append(
+                f"start plan rejected: {len(problems)} problems, first: {problems[0]}"
+            )
+            return incumbent
+        value = self.values(plan)[0]
+        self.report("start", value, None)
+        best = self.better(incumbent, plan)
+        self.log.append(
+            f"start plan: {self.objectives[0].value} = {value}, "
+            + ("kept" if best is plan else "the heuristic's schedule is better")
+        )
+        return best
+
+    def problems(self, plan: Solution) -> list[str]:
+        """Why ``plan`` is not a valid schedule of this solve (empty if it is).
+
+        The independent checker, plus what only the pinned data know: started
+        work exactly where it started, nothing else before ``not_before``.
+        """
+        from mtosched.checker import Checker
+
+        if self.checker is None:
+            self.checker = Checker(self.data.instance)
+        problems = [str(v) for v in self.checker.check(plan).violations]
+        placed = plan.by_key()
+        started = set()
+        for index, kept in self.data.pinned.items():
+            operation = self.data.operations[index]
+            key = (operation.work_order_id, operation.step)
+            started.add(key)
+            if operation.order_id not in plan.unschedulable and placed.get(key) != kept:
+                problems.append(f"started work {key[0]} step {key[1]} was moved")
+        for key, where in placed.items():
+            if key not in started and where.start < self.data.not_before:
+                problems.append(
+                    f"{key[0]} step {key[1]} starts at {where.start}, before "
+                    f"{self.data.not_before}"
+                )
+        return problems
 
     def simple_bound(self, included: list[OrderPlan]) -> Decimal | None:
         """A bound from each order alone (its chain, release and material).
@@ -307,21 +444,15 @@ class _Driver:
         statuses: list[bool] = []
         bound: Decimal | None = None
         stages: list[Objective | None] = list(self.objectives)
-        if self.params.tie_break or self.reference is not None:
-            stages.append(None)
+        if self.params.tie_break and self.reference is None:
+            stages.append(None)  # with a reference, the stability stage comes last
         for position, objective in enumerate(stages):
             tie_break = objective is None
-            if self.stopped() or (
-                tie_break and not all(statuses) and self.reference is None
-            ):
+            if self.stopped() or (tie_break and not all(statuses)):
                 break
             left = max(0.0, deadline - self.used())
-            if objective is None:  # the tie-break (or stability) stage
-                expression = (
-                    built.total_completion()
-                    if self.reference is None
-                    else built.stability(self.reference)
-                )
+            if objective is None:  # the compactness tie-break
+                expression = built.total_completion()
                 scale, budget = 1, min(self.remaining(), max(1.0, left))
             else:
                 term = built.term(objective)
@@ -362,6 +493,65 @@ class _Driver:
             built.model.add(expression <= int(value * scale))
         proven = len(statuses) == len(self.objectives) and all(statuses)
         return incumbent, proven, bound
+
+    def stability_stage(
+        self, included: list[OrderPlan], incumbent: Solution
+    ) -> Solution:
+        """The plan closest to the reference at the incumbent's objective values.
+
+        Runs after everything else, in the time the search left plus
+        ``stability_share``: a fresh whole model (the staged model's bounds
+        belong to an older incumbent) with every objective <= the incumbent's
+        value, minimising the distance from the reference, hinted with the
+        incumbent. CP-SAT's schedule replaces the incumbent only when the
+        checks accept it and it is no worse by values, then by distance.
+        Skipped (with a log line) above ``full_model_operations``.
+        """
+        from ortools.sat.python import cp_model
+
+        from mtosched.model.builder import ScheduleModel
+
+        assert self.reference is not None
+        self.limit = self.params.time_limit
+        operations = sum(len(o.operations) for o in included)
+        if operations > self.params.full_model_operations:
+            self.log.append(
+                f"stability: skipped, {operations} operations is more than "
+                f"full_model_operations ({self.params.full_model_operations})"
+            )
+            return incumbent
+        if self.stopped():
+            self.log.append("stability: skipped, no time left")
+            return incumbent
+        built = ScheduleModel(self.data, included)
+        for objective, value in zip(
+            self.objectives, self.values(incumbent), strict=True
+        ):
+            term = built.term(objective)
+            built.model.add(term.expression <= int(value * term.scale))
+        built.model.minimize(built.stability(self.reference))
+        built.hint(incumbent)
+        solver = self.solver(self.remaining())
+        self.interrupt.solver = solver
+        status = _solve_in_thread(solver, built.model, _Callback(self, "stability", 1))
+        self.work += solver.response_proto.deterministic_time
+        self.interrupt.solver = None
+        before = distance(self.reference, incumbent)
+        self.log.append(
+            f"stage stability: {solver.status_name(status)} in {solver.wall_time:.2f}s"
+        )
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return incumbent
+        candidate = Solution(built.extract(solver), dict(incumbent.unschedulable))
+        problems = self.problems(candidate)
+        if problems:
+            self.log.append(f"stability: schedule rejected, first: {problems[0]}")
+            return incumbent
+        best = self.better(incumbent, candidate)
+        self.log.append(
+            f"stability: distance {before} -> {distance(self.reference, best)}"
+        )
+        return best
 
     def large_neighbourhood_search(
         self, included: list[OrderPlan], incumbent: Solution, bound: Decimal | None
@@ -446,12 +636,18 @@ class _Driver:
         return results[best]
 
     def better(self, incumbent: Solution | None, candidate: Solution) -> Solution:
-        """Keep the lexicographically better schedule (ties: the newer one)."""
+        """Keep the lexicographically better schedule (ties: the newer one).
+
+        With a reference, equal objective values compare by distance from it.
+        """
         if incumbent is None:
             return candidate
-        return (
-            candidate if self.values(candidate) <= self.values(incumbent) else incumbent
-        )
+        return candidate if self.rank(candidate) <= self.rank(incumbent) else incumbent
+
+    def rank(self, plan: Solution) -> tuple[tuple[Decimal, ...], int]:
+        """Objective values, then distance from the reference (0 without one)."""
+        near = 0 if self.reference is None else distance(self.reference, plan)
+        return self.values(plan), near
 
     def solver(self, budget: float):
         from ortools.sat.python import cp_model

@@ -60,6 +60,13 @@ class SolverParams(BaseModel):
         default=True,
         description="after the objective, minimise total completion in a last stage",
     )
+    stability_share: float = Field(
+        default=0.3,
+        ge=0,
+        lt=1,
+        description="with a reference plan, share of the time for the last stage "
+        "that moves the schedule closer to it at the same objective values",
+    )
 
     def cp_sat_overrides(self) -> dict[str, Any]:
         """The extra keys, meant for CP-SAT's parameters."""

@@ -6,11 +6,15 @@ before now are facts on the shop floor: they keep their machine and times
 (work in progress finishes as planned). Nothing else may start before now.
 The rest stays close to the previous plan (same machine, nearby start), so
 the shop floor sees only the changes the new data or a better objective
-force: the solve (with the previous plan as its reference) gets most of the
-time; its plan is compared with the previous plan pushed right just enough to
-be valid today (:func:`repair`), by objective values and then by distance from
-the previous plan; the better one then goes through a stay-close stage that
-fixes the objective values and minimises the distance (model/stability.py).
+force. That is the solve's own mechanism, not a stage bolted on here: the
+previous plan pushed right just enough to be valid today (:func:`repair`) is
+the solve's ``start`` plan, competing with its constructive heuristic for the
+incumbent, and the previous plan is its ``reference``: equally good schedules
+compare by distance from it, and the solve's last stage (after the
+neighbourhood search, ``SolverParams.stability_share`` of the time) fixes the
+objective values and minimises the distance (:func:`mtosched.solve.solve`).
+So the new plan is never worse, by objective and then by distance, than the
+repaired previous plan.
 
 A started operation is kept only if today's data still allow it exactly where
 it is: its order and operation still exist, the machine is still eligible with
@@ -23,7 +27,6 @@ breakdown that interrupts an operation restarts it after the breakdown).
 from __future__ import annotations
 
 import bisect
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,14 +41,12 @@ from mtosched.expand import ProblemData, expand, pin
 from mtosched.model.params import SolverParams
 from mtosched.solution import Objective, Result, ScheduledOperation, Solution
 from mtosched.solve import ProgressCallback, solve
+from mtosched.solve import distance as distance  # re-exported: the change measure
 
 if TYPE_CHECKING:
     import pandas as pd
 
 Key = tuple[str, int]
-
-#: Share of the time limit kept for moving the plan closer to the previous one.
-STAY_CLOSE_SHARE = 0.3
 
 CHANGE_COLUMNS = [
     "work_order_id",
@@ -176,12 +177,11 @@ def reschedule(
     they are when today's data allow it (see the module doc); nothing else
     starts before ``now``; the other operations stay as close to ``previous``
     as the objective allows. ``params.time_limit`` covers everything
-    (:data:`STAY_CLOSE_SHARE` of it is kept for staying close). The result's
+    (``params.stability_share`` of it is kept for staying close). The result's
     schedule passes the checker and :func:`check_reschedule`, and is never
-    worse, by objective and then by distance, than the repaired previous plan.
+    worse, by objective and then by distance, than the repaired previous plan
+    (the solve's start plan; see the module doc).
     """
-    started = time.perf_counter()
-    params = params or SolverParams()
     data = expand(instance)
     kept, warnings = started_operations(data, previous, now)
     pinned = pin(data, kept, now)
@@ -193,13 +193,15 @@ def reschedule(
             if (op.work_order_id, op.step) in by_key
         ]
     )
-    search = params.model_copy(
-        update={"time_limit": params.time_limit * (1 - STAY_CLOSE_SHARE)}
+    cannot = {
+        order.order_id: str(order.shortage)
+        for order in pinned.orders.values()
+        if not order.schedulable
+    }  # the solve's order selection may leave out more: it drops those itself
+    start = repair(pinned, previous, Solution([], cannot))
+    result = solve(
+        pinned, params, objective, progress, reference=reference, start=start
     )
-    result = solve(pinned, search, objective, progress=progress, reference=reference)
-    if result.solution is not None and result.status.has_schedule:
-        deadline = started + params.time_limit
-        result = _closest(pinned, result, reference, params, deadline)
     new = result.solution if result.solution is not None else Solution([])
     return RescheduleResult(
         result=result,
@@ -323,7 +325,7 @@ def _short_of_material(
     return dropped
 
 
-# ------------------------------------------------------------ the fallback
+# ------------------------------------------------------------ the start plan
 def repair(data: ProblemData, previous: Solution, solved: Solution) -> Solution | None:
     """The previous plan pushed right just enough to be valid today.
 
@@ -333,8 +335,8 @@ def repair(data: ProblemData, previous: Solution, solved: Solution) -> Solution 
     plan did not have (new orders, a machine no longer eligible) are then
     placed around them by the constructive heuristic, and the whole is
     left-shifted. Orders ``solved`` left out stay out. It is the plan that
-    changes nothing the new data do not force, used when the search finds
-    nothing better (see :func:`reschedule`). ``None`` when it cannot be built.
+    changes nothing the new data do not force: the solve's start plan (see
+    :func:`reschedule`). ``None`` when it cannot be built.
     """
     from mtosched.checker import check
     from mtosched.compaction import left_shift
@@ -455,101 +457,6 @@ class _Timeline:
             if len(running) >= self.capacity:
                 return running
         return []
-
-
-def _closest(
-    data: ProblemData,
-    result: Result,
-    previous: Solution,
-    params: SolverParams,
-    deadline: float,
-) -> Result:
-    """The search's plan, made as close to the previous plan as it can be.
-
-    Candidates are the search's plan and the repaired previous plan; they
-    compare by objective values, then by distance from the previous plan (so
-    equal plans never shuffle the shop floor). The better one then goes
-    through the stay-close stage (the objective values fixed, the distance
-    minimised) in the time left, when the plant is small enough for the full
-    model.
-    """
-    from mtosched.compaction import left_shift
-    from mtosched.model.stability import stay_close
-    from mtosched.solve import lexicographic_values
-
-    assert result.solution is not None
-    objectives = result.objective
-
-    def score(plan: Solution) -> tuple[tuple[Decimal, ...], int]:
-        return lexicographic_values(data, plan, objectives), distance(previous, plan)
-
-    best = result.solution
-    repaired = repair(data, previous, best)
-    if repaired is not None and score(repaired) < score(best):
-        best = repaired
-    included = [
-        order
-        for order in data.orders.values()
-        if order.schedulable and order.order_id not in best.unschedulable
-    ]
-    left = (
-        params.time_limit * STAY_CLOSE_SHARE
-        if params.deterministic  # work units, not wall seconds
-        else deadline - time.perf_counter()
-    )
-    operations = sum(len(order.operations) for order in included)
-    if left > 0.2 and operations <= params.full_model_operations:
-        values = lexicographic_values(data, best, objectives)
-        closer = stay_close(
-            data, included, objectives, values, previous, best, left,
-            params.workers, params.seed, params.deterministic,
-        )  # fmt: skip
-        if closer is not None:
-            closer = left_shift(data, closer)
-            if score(closer) < score(best):
-                best = closer
-    if best is result.solution:
-        return result
-    return _with_plan(data, result, best)
-
-
-def _with_plan(data: ProblemData, result: Result, plan: Solution) -> Result:
-    """The result with another plan (at least as good) and its figures."""
-    from dataclasses import replace
-
-    from mtosched.kpi import order_results
-    from mtosched.pegging import allocate
-    from mtosched.solve import lexicographic_values
-
-    values: list[Decimal | None] = list(
-        lexicographic_values(data, plan, result.objective)
-    )
-    return replace(
-        result,
-        objective_value=values[0],
-        solution=plan,
-        orders=order_results(data, plan),
-        allocations=allocate(data, plan),
-        stage_values=values,
-        log=[*result.log, "reschedule: moved closer to the previous plan"],
-    )
-
-
-def distance(previous: Solution, plan: Solution) -> int:
-    """Sum of start shifts, plus the old duration per change of machine.
-
-    The same measure as the solve's stay-close stage (over operations in both).
-    """
-    old = previous.by_key()
-    total = 0
-    for placed in plan.operations:
-        before = old.get((placed.work_order_id, placed.step))
-        if before is None:
-            continue
-        total += abs(placed.start - before.start)
-        if placed.machine_id != before.machine_id:
-            total += max(1, before.end - before.start)
-    return total
 
 
 # ------------------------------------------------------------ what changed
