@@ -18,7 +18,6 @@ from ortools.sat.python import cp_model
 
 from mtosched.expand import OrderPlan, ProblemData
 from mtosched.model.builder import ScheduleModel
-from mtosched.model.stability import set_limits
 from mtosched.model.variables import OrderVars, domain_bounds
 from mtosched.solution import ScheduledOperation, Solution
 
@@ -111,5 +110,27 @@ def earliest_completion(
 
 def _solver(settings: PromiseSettings, budget: float) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
-    set_limits(solver, budget, settings.workers, settings.seed, settings.deterministic)
+    _set_limits(solver, budget, settings.workers, settings.seed, settings.deterministic)
     return solver
+
+
+def _set_limits(
+    solver: cp_model.CpSolver,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    deterministic: bool,
+) -> None:
+    """Time, workers and seed; deterministic work units when asked.
+
+    Deterministic runs still stop after a generous wall-time safety limit, as
+    the solve driver's do.
+    """
+    parameters = solver.parameters
+    parameters.num_workers = workers
+    parameters.random_seed = seed
+    if deterministic:
+        parameters.max_deterministic_time = max(0.01, time_limit)
+        parameters.max_time_in_seconds = 100 * time_limit + 60
+    else:
+        parameters.max_time_in_seconds = max(0.1, time_limit)
