@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from builders import make_instance
+from builders import PREVIOUS, workshop
 from conftest import INSTANCES, run_cli
 from mtosched import Instance, load_instance
 from mtosched.checker import check
@@ -50,43 +50,6 @@ from mtosched.workflows.reschedule import (
 )
 
 PARAMS = SolverParams(time_limit=10, workers=2, seed=1)
-
-PREVIOUS = Solution(
-    [
-        ScheduledOperation(wo, step, machine, start, end)
-        for wo, step, machine, start, end in [
-            ("O1", 10, "CUT", 0, 3),
-            ("O1", 20, "WELD-1", 3, 7),
-            ("O1", 30, "PACK", 7, 8),
-            ("O2", 10, "CUT", 3, 6),
-            ("O2", 20, "WELD-2", 6, 10),
-            ("O2", 30, "PACK", 10, 11),
-            ("O3", 10, "CUT", 6, 9),
-            ("O3", 20, "WELD-1", 9, 13),
-            ("O3", 30, "PACK", 13, 14),
-            ("O4", 10, "CUT", 9, 12),
-            ("O4", 20, "WELD-2", 12, 16),
-            ("O4", 30, "PACK", 16, 17),
-        ]
-    ]
-)
-
-
-def workshop(
-    orders: tuple[str, ...] = ("O1", "O2", "O3", "O4"), **tables: Any
-) -> Instance:
-    return make_instance(
-        ["CUT", "WELD-1", "WELD-2", {"machine_id": "PACK", "capacity": 2}],
-        [
-            {"product_id": "F", "step": 10, "machine_id": "CUT", "run_time": 3},
-            {"product_id": "F", "step": 20, "machine_id": "WELD-1", "run_time": 4},
-            {"product_id": "F", "step": 20, "machine_id": "WELD-2", "run_time": 4},
-            {"product_id": "F", "step": 30, "machine_id": "PACK", "run_time": 1},
-        ],
-        [{"order_id": o, "product_id": "F", "due": 40} for o in orders],
-        **tables,
-    )
-
 
 def breakdown(machine: str, start: int, end: int) -> list[dict[str, Any]]:
     return [{"machine_id": machine, "start": start, "end": end}]

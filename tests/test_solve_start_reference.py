@@ -19,13 +19,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from builders import make_instance, one_step_jobs
+from builders import PREVIOUS, make_instance, one_step_jobs, workshop
 from mtosched import Instance
 from mtosched.checker import check
 from mtosched.model.params import SolverParams
 from mtosched.solution import Result, ScheduledOperation, Solution
 from mtosched.solve import distance, solve
-from test_reschedule import PREVIOUS, workshop
 
 JOBS = {"J1": (3, 19, 4), "J2": (8, 13, 4), "J3": (5, 12, 4), "J4": (7, 7, 1)}
 
