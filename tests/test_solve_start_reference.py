@@ -167,3 +167,65 @@ def test_reference_stage_is_deterministic() -> None:
     second = solved(workshop(), params, reference=LATER, start=PREVIOUS)
     assert first.solution == second.solution
     assert distance(LATER, first.solution) == 0
+
+
+# The workshop after WELD-1 slowed from 4 to 6, and a plan for it that moves
+# O1 and O3 off WELD-1 and O4 onto it. Measured from PREVIOUS: start shifts
+# 0 + 2 + 4 + 2 = 8 (O2's weld and pack 1 + 1, O3's 2 + 2, O4's pack 2),
+# plus 4 for each of the three machine changes (the previous plan's weld
+# takes 4): 20. Today's WELD-1 duration (6) for O1 and O3 would make it 24.
+SLOWER_WELD_1 = make_instance(
+    ["CUT", "WELD-1", "WELD-2", {"machine_id": "PACK", "capacity": 2}],
+    [
+        {"product_id": "F", "step": 10, "machine_id": "CUT", "run_time": 3},
+        {"product_id": "F", "step": 20, "machine_id": "WELD-1", "run_time": 6},
+        {"product_id": "F", "step": 20, "machine_id": "WELD-2", "run_time": 4},
+        {"product_id": "F", "step": 30, "machine_id": "PACK", "run_time": 1},
+    ],
+    [{"order_id": o, "product_id": "F", "due": 40} for o in ("O1", "O2", "O3", "O4")],
+)
+MOVED = Solution(
+    [
+        ScheduledOperation(wo, step, machine, start, end)
+        for wo, step, machine, start, end in [
+            ("O1", 10, "CUT", 0, 3),
+            ("O1", 20, "WELD-2", 3, 7),
+            ("O1", 30, "PACK", 7, 8),
+            ("O2", 10, "CUT", 3, 6),
+            ("O2", 20, "WELD-2", 7, 11),
+            ("O2", 30, "PACK", 11, 12),
+            ("O3", 10, "CUT", 6, 9),
+            ("O3", 20, "WELD-2", 11, 15),
+            ("O3", 30, "PACK", 15, 16),
+            ("O4", 10, "CUT", 9, 12),
+            ("O4", 20, "WELD-1", 12, 18),
+            ("O4", 30, "PACK", 18, 19),
+        ]
+    ]
+)
+
+
+def test_model_stability_term_is_the_distance_even_when_run_times_changed() -> None:
+    """The stability stage minimises exactly what distance() reports."""
+    from ortools.sat.python import cp_model
+
+    from mtosched.expand import expand
+    from mtosched.model.builder import ScheduleModel
+
+    assert check(SLOWER_WELD_1, MOVED).ok
+    assert distance(PREVIOUS, MOVED) == 20
+    data = expand(SLOWER_WELD_1)
+    built = ScheduleModel(data, list(data.orders.values()))
+    placed = MOVED.by_key()
+    for vars_ in built.operations.values():
+        target = placed[(vars_.operation.work_order_id, vars_.operation.step)]
+        built.model.add(vars_.start == target.start)
+        for mode in vars_.modes:
+            if not isinstance(mode.present, int):
+                built.model.add(mode.present == (mode.machine_id == target.machine_id))
+    built.model.minimize(built.stability(PREVIOUS))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    assert Solution(built.extract(solver)).by_key() == placed
+    assert round(solver.objective_value) == 20

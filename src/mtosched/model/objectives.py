@@ -110,9 +110,11 @@ def stability_term(
     """How far a schedule moved from a previous plan (rescheduling).
 
     Each operation that was in the previous plan costs the absolute shift of
-    its start, plus its duration on the old machine when it changes machine
+    its start, plus its duration in the previous plan when it changes machine
     (moving work to another machine disturbs the shop floor at least as much
-    as moving it by its own length).
+    as moving it by its own length). The same measure as
+    :func:`mtosched.solve.distance`, which compares finished plans: the old
+    duration, not today's, so that both agree when run times changed.
     """
     terms: list[cp_model.LinearExprT] = []
     for vars_ in operations.values():
@@ -129,9 +131,10 @@ def stability_term(
         model.add(shift >= vars_.start - previous.start)
         model.add(shift >= previous.start - vars_.start)
         terms.append(shift)
+        moved = max(1, previous.end - previous.start)
         for mode in vars_.modes:
             if mode.machine_id == previous.machine_id and not isinstance(
                 mode.present, int
             ):
-                terms.append(max(1, mode.duration) * (1 - mode.present))
+                terms.append(moved * (1 - mode.present))
     return sum(terms)
