@@ -419,6 +419,19 @@ class _Driver:
             return Decimal(sum(completion[o.order_id] - o.release for o in included))
         return None
 
+    def full_model_share(self) -> float:
+        """The whole model's share of the time when a search follows it.
+
+        Makespan is where CP-SAT's own search is strong (tight bounds from the
+        machine loads, its internal neighbourhoods) and our moves weak (most
+        moves leave the makespan unchanged): there the whole model gets most
+        of the time (Brandimarte mk01-mk10 at 60 s: mean RPD 1.43 % at 0.2,
+        1.16 % at 0.8). Due-date objectives are the other way round.
+        """
+        if self.params.full_model_share is not None:
+            return self.params.full_model_share
+        return 0.8 if self.objectives[0] == Objective.makespan else 0.2
+
     def full_model(
         self,
         included: list[OrderPlan],
@@ -439,7 +452,7 @@ class _Driver:
         self.log.append(
             f"model: {len(built.operations)} operations, built at {self.elapsed():.2f}s"
         )
-        share = self.params.full_model_share if (incumbent and self.params.lns) else 1
+        share = self.full_model_share() if (incumbent and self.params.lns) else 1
         deadline = self.used() + self.remaining() * share
         statuses: list[bool] = []
         bound: Decimal | None = None

@@ -50,11 +50,12 @@ class SolverParams(BaseModel):
         ge=0,
         description="up to this many operations, CP-SAT also gets the whole model",
     )
-    full_model_share: float = Field(
-        default=0.2,
+    full_model_share: float | None = Field(
+        default=None,
         ge=0,
         le=1,
-        description="share of the time for the whole model before the LNS",
+        description="share of the time for the whole model before the LNS "
+        "(default: 0.2, or 0.8 when the first objective is makespan)",
     )
     tie_break: bool = Field(
         default=True,
