@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from builders import PREVIOUS, workshop
+from builders import PREVIOUS, make_instance, workshop
 from conftest import INSTANCES, run_cli
 from mtosched import Instance, load_instance
 from mtosched.checker import check
@@ -50,6 +50,7 @@ from mtosched.workflows.reschedule import (
 )
 
 PARAMS = SolverParams(time_limit=10, workers=2, seed=1)
+
 
 def breakdown(machine: str, start: int, end: int) -> list[dict[str, Any]]:
     return [{"machine_id": machine, "start": start, "end": end}]
@@ -339,3 +340,34 @@ def test_without_cp_sat_the_repaired_plan_still_bounds_the_result() -> None:
     log = "\n".join(outcome.result.log)
     assert "start plan: weighted_tardiness = 0" in log
     assert "stability: skipped" in log
+
+
+def test_order_selection_never_leaves_out_started_work() -> None:
+    # Every order uses one KIT at its cut and there are 4 KITs for 5 orders.
+    # At now = 7, O1, O2 and O3 have started (their KITs are gone), O4 has
+    # not, and O5 (weight 10) is new. By weight alone (O4 has 2) one of the
+    # started orders of weight 1 would be left out; started work must stay,
+    # so O4 is the one left out.
+    instance = make_instance(
+        ["CUT", "WELD-1", "WELD-2", {"machine_id": "PACK", "capacity": 2}],
+        [
+            {"product_id": "F", "step": 10, "machine_id": "CUT", "run_time": 3},
+            {"product_id": "F", "step": 20, "machine_id": "WELD-1", "run_time": 4},
+            {"product_id": "F", "step": 20, "machine_id": "WELD-2", "run_time": 4},
+            {"product_id": "F", "step": 30, "machine_id": "PACK", "run_time": 1},
+        ],
+        [
+            {"order_id": o, "product_id": "F", "due": 40, "weight": w}
+            for o, w in (("O1", 1), ("O2", 1), ("O3", 1), ("O4", 2), ("O5", 10))
+        ],
+        bom=[{"product_id": "F", "component_id": "KIT", "quantity": 1, "step": 10}],
+        components=[{"component_id": "KIT", "on_hand": 4}],
+    )
+    outcome = reschedule(instance, PREVIOUS, now=7, params=PARAMS)
+    new = checked(instance, outcome).by_key()
+    assert set(outcome.result.solution.unschedulable) == {"O4"}
+    reason = outcome.result.solution.unschedulable["O4"]
+    assert "orders already started" in reason
+    for order in ("O1", "O2", "O3"):
+        assert new[(order, 10)] == PREVIOUS.by_key()[(order, 10)]
+    assert ("O5", 30) in new

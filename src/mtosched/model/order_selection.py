@@ -35,7 +35,13 @@ def select_orders(
     if not short:
         return {}
     involved = [o for o in candidates if any(c in needs[o] for c in short)]
-    kept = _solve_knapsack(data, involved, needs, short, time_limit, seed)
+    started = {data.operations[i].order_id for i in data.pinned} & set(involved)
+    kept = _solve_knapsack(data, involved, needs, short, started, time_limit, seed)
+    ahead = (
+        "orders already started and orders of more total weight"
+        if started
+        else "orders of more total weight"
+    )
     left_out = {}
     for order_id in involved:
         if order_id in kept:
@@ -51,8 +57,8 @@ def select_orders(
             if taken + need > total:
                 reasons.append(
                     f"short of {component_id}: needs {format_quantity(need)}, "
-                    f"{format_quantity(total - taken)} left after orders of more "
-                    f"total weight (of {format_quantity(total)} available)"
+                    f"{format_quantity(total - taken)} left after {ahead} "
+                    f"(of {format_quantity(total)} available)"
                 )
         left_out[order_id] = "; ".join(reasons)
     return left_out
@@ -63,11 +69,20 @@ def _solve_knapsack(
     involved: list[str],
     needs: dict[str, dict[str, Decimal]],
     short: dict[str, Decimal],
+    started: set[str],
     time_limit: float,
     seed: int,
 ) -> set[str]:
+    """The orders to keep, ``started`` ones always.
+
+    Even if the started orders alone need more than the supply (the data then
+    contradicts the shop floor), they stay: the checker will say so, rather
+    than work that is running silently vanishing from the plan.
+    """
     model = cp_model.CpModel()
     keep = {order_id: model.new_bool_var(f"keep_{order_id}") for order_id in involved}
+    for order_id in started:
+        model.add(keep[order_id] == 1)
     for component_id, total in short.items():
         users = [o for o in involved if component_id in needs[o]]
         scale = integer_scale([needs[o][component_id] for o in users] + [total])
@@ -85,12 +100,12 @@ def _solve_knapsack(
         )
     )
     for order_id in involved:
-        model.add_hint(keep[order_id], False)
+        model.add_hint(keep[order_id], order_id in started)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return set()
+        return set(started)
     return {o for o in involved if solver.boolean_value(keep[o])}
