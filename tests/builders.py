@@ -67,43 +67,54 @@ def solve_checked(
     return result
 
 
+def plan(rows: list[tuple[str, int, str, int, int]]) -> Solution:
+    """A schedule from (work order, step, machine, start, end) rows."""
+    return Solution([ScheduledOperation(*row) for row in rows])
+
+
 # The hand-worked workshop of tests/test_reschedule.py (also used by
 # tests/test_solve_start_reference.py): four orders O1..O4 of product F, each
 # cut on CUT (3), welded on WELD-1 or WELD-2 (4 either way) and packed on PACK
 # (1, two at a time), all due at 40, and the plan they had before a change.
-PREVIOUS = Solution(
+PREVIOUS = plan(
     [
-        ScheduledOperation(wo, step, machine, start, end)
-        for wo, step, machine, start, end in [
-            ("O1", 10, "CUT", 0, 3),
-            ("O1", 20, "WELD-1", 3, 7),
-            ("O1", 30, "PACK", 7, 8),
-            ("O2", 10, "CUT", 3, 6),
-            ("O2", 20, "WELD-2", 6, 10),
-            ("O2", 30, "PACK", 10, 11),
-            ("O3", 10, "CUT", 6, 9),
-            ("O3", 20, "WELD-1", 9, 13),
-            ("O3", 30, "PACK", 13, 14),
-            ("O4", 10, "CUT", 9, 12),
-            ("O4", 20, "WELD-2", 12, 16),
-            ("O4", 30, "PACK", 16, 17),
-        ]
+        ("O1", 10, "CUT", 0, 3),
+        ("O1", 20, "WELD-1", 3, 7),
+        ("O1", 30, "PACK", 7, 8),
+        ("O2", 10, "CUT", 3, 6),
+        ("O2", 20, "WELD-2", 6, 10),
+        ("O2", 30, "PACK", 10, 11),
+        ("O3", 10, "CUT", 6, 9),
+        ("O3", 20, "WELD-1", 9, 13),
+        ("O3", 30, "PACK", 13, 14),
+        ("O4", 10, "CUT", 9, 12),
+        ("O4", 20, "WELD-2", 12, 16),
+        ("O4", 30, "PACK", 16, 17),
     ]
 )
 
 
 def workshop(
-    orders: tuple[str, ...] = ("O1", "O2", "O3", "O4"), **tables: Any
+    orders: tuple[str, ...] = ("O1", "O2", "O3", "O4"),
+    *,
+    weights: dict[str, int] | None = None,
+    weld_1: int = 4,
+    **tables: Any,
 ) -> Instance:
-    """The workshop with the given orders (and any extra tables)."""
+    """The workshop with the given orders (weight 1 unless ``weights`` says),
+    WELD-1 taking ``weld_1``, and any extra tables."""
+    weights = weights or {}
     return make_instance(
         ["CUT", "WELD-1", "WELD-2", {"machine_id": "PACK", "capacity": 2}],
         [
             {"product_id": "F", "step": 10, "machine_id": "CUT", "run_time": 3},
-            {"product_id": "F", "step": 20, "machine_id": "WELD-1", "run_time": 4},
+            {"product_id": "F", "step": 20, "machine_id": "WELD-1", "run_time": weld_1},
             {"product_id": "F", "step": 20, "machine_id": "WELD-2", "run_time": 4},
             {"product_id": "F", "step": 30, "machine_id": "PACK", "run_time": 1},
         ],
-        [{"order_id": o, "product_id": "F", "due": 40} for o in orders],
+        [
+            {"order_id": o, "product_id": "F", "due": 40, "weight": weights.get(o, 1)}
+            for o in orders
+        ],
         **tables,
     )

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from builders import PREVIOUS, make_instance, workshop
+from builders import PREVIOUS, workshop
 from conftest import INSTANCES, run_cli
 from mtosched import Instance, load_instance
 from mtosched.checker import check
@@ -348,18 +348,9 @@ def test_order_selection_never_leaves_out_started_work() -> None:
     # not, and O5 (weight 10) is new. By weight alone (O4 has 2) one of the
     # started orders of weight 1 would be left out; started work must stay,
     # so O4 is the one left out.
-    instance = make_instance(
-        ["CUT", "WELD-1", "WELD-2", {"machine_id": "PACK", "capacity": 2}],
-        [
-            {"product_id": "F", "step": 10, "machine_id": "CUT", "run_time": 3},
-            {"product_id": "F", "step": 20, "machine_id": "WELD-1", "run_time": 4},
-            {"product_id": "F", "step": 20, "machine_id": "WELD-2", "run_time": 4},
-            {"product_id": "F", "step": 30, "machine_id": "PACK", "run_time": 1},
-        ],
-        [
-            {"order_id": o, "product_id": "F", "due": 40, "weight": w}
-            for o, w in (("O1", 1), ("O2", 1), ("O3", 1), ("O4", 2), ("O5", 10))
-        ],
+    instance = workshop(
+        ("O1", "O2", "O3", "O4", "O5"),
+        weights={"O4": 2, "O5": 10},
         bom=[{"product_id": "F", "component_id": "KIT", "quantity": 1, "step": 10}],
         components=[{"component_id": "KIT", "on_hand": 4}],
     )

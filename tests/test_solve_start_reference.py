@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from builders import PREVIOUS, make_instance, one_step_jobs, workshop
+from builders import PREVIOUS, make_instance, one_step_jobs, plan, workshop
 from mtosched import Instance
 from mtosched.checker import check
 from mtosched.model.params import SolverParams
@@ -174,33 +174,21 @@ def test_reference_stage_is_deterministic() -> None:
 # 0 + 2 + 4 + 2 = 8 (O2's weld and pack 1 + 1, O3's 2 + 2, O4's pack 2),
 # plus 4 for each of the three machine changes (the previous plan's weld
 # takes 4): 20. Today's WELD-1 duration (6) for O1 and O3 would make it 24.
-SLOWER_WELD_1 = make_instance(
-    ["CUT", "WELD-1", "WELD-2", {"machine_id": "PACK", "capacity": 2}],
+SLOWER_WELD_1 = workshop(weld_1=6)
+MOVED = plan(
     [
-        {"product_id": "F", "step": 10, "machine_id": "CUT", "run_time": 3},
-        {"product_id": "F", "step": 20, "machine_id": "WELD-1", "run_time": 6},
-        {"product_id": "F", "step": 20, "machine_id": "WELD-2", "run_time": 4},
-        {"product_id": "F", "step": 30, "machine_id": "PACK", "run_time": 1},
-    ],
-    [{"order_id": o, "product_id": "F", "due": 40} for o in ("O1", "O2", "O3", "O4")],
-)
-MOVED = Solution(
-    [
-        ScheduledOperation(wo, step, machine, start, end)
-        for wo, step, machine, start, end in [
-            ("O1", 10, "CUT", 0, 3),
-            ("O1", 20, "WELD-2", 3, 7),
-            ("O1", 30, "PACK", 7, 8),
-            ("O2", 10, "CUT", 3, 6),
-            ("O2", 20, "WELD-2", 7, 11),
-            ("O2", 30, "PACK", 11, 12),
-            ("O3", 10, "CUT", 6, 9),
-            ("O3", 20, "WELD-2", 11, 15),
-            ("O3", 30, "PACK", 15, 16),
-            ("O4", 10, "CUT", 9, 12),
-            ("O4", 20, "WELD-1", 12, 18),
-            ("O4", 30, "PACK", 18, 19),
-        ]
+        ("O1", 10, "CUT", 0, 3),
+        ("O1", 20, "WELD-2", 3, 7),
+        ("O1", 30, "PACK", 7, 8),
+        ("O2", 10, "CUT", 3, 6),
+        ("O2", 20, "WELD-2", 7, 11),
+        ("O2", 30, "PACK", 11, 12),
+        ("O3", 10, "CUT", 6, 9),
+        ("O3", 20, "WELD-2", 11, 15),
+        ("O3", 30, "PACK", 15, 16),
+        ("O4", 10, "CUT", 9, 12),
+        ("O4", 20, "WELD-1", 12, 18),
+        ("O4", 30, "PACK", 18, 19),
     ]
 )
 
