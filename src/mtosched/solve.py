@@ -425,8 +425,9 @@ class _Driver:
         Makespan is where CP-SAT's own search is strong (tight bounds from the
         machine loads, its internal neighbourhoods) and our moves weak (most
         moves leave the makespan unchanged): there the whole model gets most
-        of the time (Brandimarte mk01-mk10 at 60 s: mean RPD 1.43 % at 0.2,
-        1.16 % at 0.8). Due-date objectives are the other way round.
+        of the time (Brandimarte mk01-mk10 at 60 s: mean RPD 1.433 % at 0.2,
+        1.083 % at 0.8, benchmarks/results/2026-11-30-fjsp-mk*.md). Due-date
+        objectives are the other way round.
         """
         if self.params.full_model_share is not None:
             return self.params.full_model_share

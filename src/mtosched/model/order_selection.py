@@ -37,29 +37,24 @@ def select_orders(
     involved = [o for o in candidates if any(c in needs[o] for c in short)]
     started = {data.operations[i].order_id for i in data.pinned} & set(involved)
     kept = _solve_knapsack(data, involved, needs, short, started, time_limit, seed)
-    ahead = (
-        "orders already started and orders of more total weight"
-        if started
+    taken = {
+        c: sum((needs[k].get(c, Decimal(0)) for k in kept), Decimal(0)) for c in short
+    }
+    ahead = {
+        c: "orders already started and orders of more total weight"
+        if any(c in needs[s] for s in started)
         else "orders of more total weight"
-    )
+        for c in short
+    }
     left_out = {}
-    for order_id in involved:
-        if order_id in kept:
-            continue
-        reasons = []
-        for component_id, total in short.items():
-            need = needs[order_id].get(component_id)
-            if need is None:
-                continue
-            taken = sum(
-                (needs[k].get(component_id, Decimal(0)) for k in kept), Decimal(0)
-            )
-            if taken + need > total:
-                reasons.append(
-                    f"short of {component_id}: needs {format_quantity(need)}, "
-                    f"{format_quantity(total - taken)} left after {ahead} "
-                    f"(of {format_quantity(total)} available)"
-                )
+    for order_id in (o for o in involved if o not in kept):
+        reasons = [
+            f"short of {c}: needs {format_quantity(need)}, "
+            f"{format_quantity(total - taken[c])} left after {ahead[c]} "
+            f"(of {format_quantity(total)} available)"
+            for c, total in short.items()
+            if (need := needs[order_id].get(c)) is not None and taken[c] + need > total
+        ]
         left_out[order_id] = "; ".join(reasons)
     return left_out
 
