@@ -146,3 +146,77 @@ def test_frozen_consumption_totals_and_what_a_sub_model_frees() -> None:
     assert freed.total("SHEET") == Decimal("2.25")
     assert freed.before("BOLT", 6) == 4
     assert plant.before("SHEET", 11) == Decimal("3.5")  # the plant is unchanged
+
+
+def test_each_supply_step_releases_what_arrives_then() -> None:
+    # One unit in stock, two arriving at 10, one at 20, any quantity from the
+    # lead time 30 on; five one-minute jobs need one each. The earliest
+    # starts are 0, 10, 11, 20 and 30: total completion 1 + 11 + 12 + 21 + 31.
+    jobs = {name: (1, 100, 1) for name in "ABCDE"}
+    instance = _with_component(
+        jobs,
+        {name: ("CELL", 1) for name in jobs},
+        components=[{"component_id": "CELL", "on_hand": 1, "lead_time": 30}],
+        supplies=[
+            {"supply_id": "PO-1", "component_id": "CELL", "quantity": 2, "arrival": 10},
+            {"supply_id": "PO-2", "component_id": "CELL", "quantity": 1, "arrival": 20},
+        ],
+    )
+    result = solve_checked(instance, "flow_time")
+    assert result.status is SolveStatus.optimal
+    assert result.objective_value == 76
+    starts = sorted(op.start for op in result.solution.operations)
+    assert starts == [0, 10, 11, 20, 30]
+
+
+def test_a_neighbourhood_counts_what_the_frozen_schedule_consumes() -> None:
+    # Two BOLTs in stock and one more at 25. A (at 0) and C (at 5) stay
+    # frozen on M1, outside the window the move gives B (20 to 70 around its
+    # 30-50), and take both in stock. B, freed on its own machine, would
+    # start at the window's edge, 20 (it is due at 0), but a unit is free
+    # only from 25 on.
+    from mtosched.expand import expand
+    from mtosched.model.lns import LargeNeighbourhoodSearch, SearchSettings, _Index
+    from mtosched.solution import Objective
+
+    routings = [
+        {"product_id": "P_A", "step": 1, "machine_id": "M1", "run_time": 5},
+        {"product_id": "P_C", "step": 1, "machine_id": "M1", "run_time": 5},
+        {"product_id": "P_B", "step": 1, "machine_id": "M2", "run_time": 20},
+    ]
+    orders = [
+        {"order_id": job, "product_id": f"P_{job}", "due": due, "weight": 1}
+        for job, due in (("A", 5), ("C", 10), ("B", 0))
+    ]
+    instance = make_instance(
+        ["M1", "M2"],
+        routings,
+        orders,
+        bom=[
+            {"product_id": f"P_{job}", "component_id": "BOLT", "quantity": 1}
+            for job in "ABC"
+        ],
+        components=[{"component_id": "BOLT", "on_hand": 2}],
+        supplies=[{"component_id": "BOLT", "quantity": 1, "arrival": 25}],
+    )
+    incumbent = Solution(
+        [
+            ScheduledOperation("A", 1, "M1", 0, 5),
+            ScheduledOperation("C", 1, "M1", 5, 10),
+            ScheduledOperation("B", 1, "M2", 30, 50),
+        ]
+    )
+    assert check(instance, incumbent).ok
+    data = expand(instance)
+    search = LargeNeighbourhoodSearch(
+        data,
+        data.schedulable_orders(),
+        [Objective.weighted_tardiness],
+        SearchSettings(workers=1, seed=0),
+        accept=lambda solution: True,
+    )
+    better = search.reoptimise(_Index(data, incumbent), incumbent, ["B"], 5.0)
+    assert better is not None
+    assert check(instance, better).ok
+    placed = {op.work_order_id: (op.start, op.end) for op in better.operations}
+    assert placed == {"A": (0, 5), "C": (5, 10), "B": (25, 45)}

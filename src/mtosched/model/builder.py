@@ -12,6 +12,9 @@ constants: fixed intervals on the machines and known consumption of material.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -49,6 +52,23 @@ class FixedPart:
     sequenced: dict[int, ScheduledOperation] = field(default_factory=dict)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a burst of allocation.
+
+    Building a model creates hundreds of thousands of long-lived objects and
+    no garbage cycles; the collector's passes over them took 1.5 s of 5.5 s
+    at 10,000 orders (and grew faster than the model).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class ScheduleModel:
     """The CP-SAT model for a set of orders, with its variables."""
 
@@ -57,6 +77,13 @@ class ScheduleModel:
         data: ProblemData,
         orders: list[OrderPlan],
         fixed: FixedPart | None = None,
+    ) -> None:
+        with collector_paused():
+            self._build(data, orders, fixed)
+        self._terms: dict[Objective, ObjectiveTerm] = {}
+
+    def _build(
+        self, data: ProblemData, orders: list[OrderPlan], fixed: FixedPart | None
     ) -> None:
         self.data = data
         self.fixed = fixed
@@ -89,7 +116,6 @@ class ScheduleModel:
             OrderVars(order, self.operations[order.final_operation].end)
             for order in orders
         ]
-        self._terms: dict[Objective, ObjectiveTerm] = {}
 
     def term(self, objective: Objective) -> ObjectiveTerm:
         """The (cached) expression of an objective."""
