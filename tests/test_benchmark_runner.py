@@ -215,3 +215,18 @@ def test_main_with_peer_from_copies_the_peer_without_running_it(
 def test_peer_and_peer_from_are_mutually_exclusive(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         run.parse_arguments(["--set", "wt40", "--peer", "--peer-from", "x.csv"])
+
+
+def test_scaling_exponent_against_operations_or_model_size() -> None:
+    from benchmarks.scaling import fitted_exponent
+
+    # build time linear in the model, the model growing as operations^1.2
+    rows = [
+        {"operations": n, "model_size": n**1.2, "model_build_s": 0.001 * n**1.2}
+        for n in (500, 2500, 10000, 50000)
+    ]
+    assert fitted_exponent(rows, "model_build_s") == pytest.approx(1.2)
+    assert fitted_exponent(rows, "model_build_s", against="model_size") == (
+        pytest.approx(1.0)
+    )
+    assert fitted_exponent(rows[:1], "model_build_s") is None
