@@ -51,3 +51,42 @@ def test_decimal_weights() -> None:
     routings, orders = one_step_jobs({"A": (2, 2, "0.5"), "B": (2, 2, "1.5")})
     result = solve_checked(make_instance(["M1"], routings, orders))
     assert str(result.objective_value) in {"1", "1.0"}
+
+
+@pytest.mark.parametrize("objective", list(Objective))
+def test_a_schedule_hints_every_variable_with_the_value_it_gives(objective) -> None:
+    # A hint that leaves out the objective's own variables is not a solution
+    # CP-SAT can take as it is. C (w=3) runs first, then B, then A (late by 5).
+    from ortools.sat.python import cp_model
+
+    from mtosched.expand import expand
+    from mtosched.model.builder import ScheduleModel
+    from mtosched.solution import ScheduledOperation, Solution
+
+    routings, orders = one_step_jobs(JOBS)
+    data = expand(make_instance(["M1"], routings, orders))
+    built = ScheduleModel(data, data.schedulable_orders())
+    term = built.term(objective)
+    built.hint(
+        Solution(
+            [
+                ScheduledOperation("C", 1, "M1", 0, 3),
+                ScheduledOperation("B", 1, "M1", 3, 5),
+                ScheduledOperation("A", 1, "M1", 5, 9),
+            ]
+        )
+    )
+    proto = built.model.proto
+    assert sorted(proto.solution_hint.vars) == list(range(len(proto.variables)))
+    solver = cp_model.CpSolver()  # the hint alone must be a solution
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    expected = {
+        Objective.makespan: 9,
+        Objective.max_lateness: 5,  # A: 9 - 4; B ends at its due date 5 < 6
+        Objective.late_orders: 1,
+        Objective.flow_time: 3 + 5 + 9,
+        Objective.weighted_tardiness: 5,
+    }
+    assert solver.value(term.expression) == expected[objective] * term.scale

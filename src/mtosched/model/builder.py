@@ -27,7 +27,12 @@ from mtosched.model.precedence import (
     add_precedence_constraints,
     add_sequence_constraints,
 )
-from mtosched.model.variables import OperationVars, OrderVars, add_operation_vars
+from mtosched.model.variables import (
+    OperationVars,
+    OrderVars,
+    add_operation_vars,
+    domain_bounds,
+)
 from mtosched.solution import Objective, ScheduledOperation, Solution
 
 
@@ -135,7 +140,14 @@ class ScheduleModel:
         return sum(v.end for v in self.operations.values())
 
     def hint(self, solution: Solution) -> None:
-        """Replace hints with a complete schedule."""
+        """Replace hints with a complete schedule.
+
+        The objective's own variables (tardiness, late flags, makespan or
+        maximum lateness) are hinted too, with the values the schedule gives
+        them: only a hint of every variable lets CP-SAT take it as a solution
+        at once instead of searching to complete it. Create the objective
+        terms (:meth:`term`) before hinting.
+        """
         self.model.clear_hints()
         placed = solution.by_key()
         for vars_ in self.operations.values():
@@ -143,6 +155,34 @@ class ScheduleModel:
             found = placed.get((op.work_order_id, op.step))
             if found is not None:
                 vars_.hint(self.model, found)
+        completions: list[tuple[OrderVars, int]] = []
+        for order_vars in self.orders:
+            final = self.data.operations[order_vars.order.final_operation]
+            found = placed.get((final.work_order_id, final.step))
+            if found is not None:
+                completions.append((order_vars, found.end))
+        if len(completions) == len(self.orders):
+            self._hint_objective_vars(completions)
+
+    def _hint_objective_vars(self, completions: list[tuple[OrderVars, int]]) -> None:
+        """Objective variables from known completions (see :meth:`hint`)."""
+        for order_vars, end in completions:
+            lateness = end - order_vars.order.due
+            if order_vars.tardiness is not None:
+                self.model.add_hint(order_vars.tardiness, max(0, lateness))
+            if order_vars.late is not None:
+                self.model.add_hint(order_vars.late, lateness > 0)
+        for objective, term in self._terms.items():
+            if not isinstance(term.expression, cp_model.IntVar):
+                continue  # a sum of hinted variables
+            if objective is Objective.makespan:
+                value = max((end for _, end in completions), default=0)
+            elif objective is Objective.max_lateness:
+                value = max((end - o.order.due for o, end in completions), default=0)
+            else:
+                continue
+            low = domain_bounds(term.expression)[0]  # a floor from frozen orders
+            self.model.add_hint(term.expression, max(low, value))
 
     def extract(self, solver: cp_model.CpSolver) -> list[ScheduledOperation]:
         """The placements of the model's operations in the solver's solution."""

@@ -357,13 +357,13 @@ class LargeNeighbourhoodSearch:
         """Solve the sub-model of ``freed`` orders; the new complete schedule."""
         orders, fixed = self._sub_problem(index, freed)
         built = ScheduleModel(self.data, orders, fixed)
+        terms = [built.term(objective) for objective in self.objectives]
         built.hint(incumbent)
         solver = self._solver(budget)
         all_optimal = True
         started = time.perf_counter()
         found = False
-        for position, objective in enumerate(self.objectives):
-            term = built.term(objective)
+        for position, term in enumerate(terms):
             built.model.minimize(term.expression)
             status = solver.solve(built.model)
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -374,10 +374,7 @@ class LargeNeighbourhoodSearch:
             if position + 1 < len(self.objectives):
                 value = round(solver.objective_value)
                 built.model.add(term.expression <= value)
-                built.model.clear_hints()
-                for vars_ in built.operations.values():
-                    placed = vars_.extract(solver)
-                    vars_.hint(built.model, placed)
+                built.hint(Solution(built.extract(solver)))
         spent = solver.response_proto.deterministic_time
         self.work += spent + 0.001  # every move costs something, even a trivial one
         used = spent if self.settings.deterministic else time.perf_counter() - started
