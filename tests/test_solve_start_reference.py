@@ -217,3 +217,23 @@ def test_model_stability_term_is_the_distance_even_when_run_times_changed() -> N
     assert solver.solve(built.model) == cp_model.OPTIMAL
     assert Solution(built.extract(solver)).by_key() == placed
     assert round(solver.objective_value) == 20
+
+
+def test_a_plan_hints_the_stability_stage_completely() -> None:
+    """The shift variables are hinted too: the hint alone is a solution."""
+    from ortools.sat.python import cp_model
+
+    from mtosched.expand import expand
+    from mtosched.model.builder import ScheduleModel
+
+    data = expand(SLOWER_WELD_1)
+    built = ScheduleModel(data, list(data.orders.values()))
+    built.model.minimize(built.stability(PREVIOUS))
+    built.hint(MOVED)
+    proto = built.model.proto
+    assert sorted(proto.solution_hint.vars) == list(range(len(proto.variables)))
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    assert round(solver.objective_value) == 20  # distance(PREVIOUS, MOVED)

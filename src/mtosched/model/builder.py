@@ -22,7 +22,12 @@ from ortools.sat.python import cp_model
 from mtosched.expand import Operation, OrderPlan, ProblemData
 from mtosched.model.machine_capacity import add_machine_capacity_constraints
 from mtosched.model.material import FrozenConsumption, add_material_constraints
-from mtosched.model.objectives import ObjectiveTerm, objective_term, stability_term
+from mtosched.model.objectives import (
+    ObjectiveTerm,
+    StabilityTerm,
+    objective_term,
+    stability_term,
+)
 from mtosched.model.precedence import (
     add_precedence_constraints,
     add_sequence_constraints,
@@ -86,6 +91,7 @@ class ScheduleModel:
         with collector_paused():
             self._build(data, orders, fixed)
         self._terms: dict[Objective, ObjectiveTerm] = {}
+        self._stability: StabilityTerm | None = None
 
     def _build(
         self, data: ProblemData, orders: list[OrderPlan], fixed: FixedPart | None
@@ -133,7 +139,10 @@ class ScheduleModel:
 
     def stability(self, reference: Solution) -> cp_model.LinearExprT:
         """Distance from a previous plan (see :func:`stability_term`)."""
-        return stability_term(self.model, self.operations, reference.by_key())
+        self._stability = stability_term(
+            self.model, self.operations, reference.by_key()
+        )
+        return self._stability.expression
 
     def total_completion(self) -> cp_model.LinearExprT:
         """Sum of all operation ends: the compactness tie-break."""
@@ -146,7 +155,7 @@ class ScheduleModel:
         maximum lateness) are hinted too, with the values the schedule gives
         them: only a hint of every variable lets CP-SAT take it as a solution
         at once instead of searching to complete it. Create the objective
-        terms (:meth:`term`) before hinting.
+        terms (:meth:`term`, :meth:`stability`) before hinting.
         """
         self.model.clear_hints()
         placed = solution.by_key()
@@ -155,6 +164,12 @@ class ScheduleModel:
             found = placed.get((op.work_order_id, op.step))
             if found is not None:
                 vars_.hint(self.model, found)
+        if self._stability is not None:
+            for shift, vars_, previous_start in self._stability.shifts:
+                op = vars_.operation
+                found = placed.get((op.work_order_id, op.step))
+                if found is not None:
+                    self.model.add_hint(shift, abs(found.start - previous_start))
         completions: list[tuple[OrderVars, int]] = []
         for order_vars in self.orders:
             final = self.data.operations[order_vars.order.final_operation]

@@ -102,11 +102,20 @@ def objective_term(
     raise ValueError(f"unknown objective {objective}")
 
 
+@dataclass
+class StabilityTerm:
+    """The distance expression and its shift variables (to hint them)."""
+
+    expression: cp_model.LinearExprT
+    #: (|start - previous start| variable, its operation, the previous start)
+    shifts: list[tuple[cp_model.IntVar, OperationVars, int]]
+
+
 def stability_term(
     model: cp_model.CpModel,
     operations: dict[int, OperationVars],
     reference: dict[tuple[str, int], ScheduledOperation],
-) -> cp_model.LinearExprT:
+) -> StabilityTerm:
     """How far a schedule moved from a previous plan (rescheduling).
 
     Each operation that was in the previous plan costs the absolute shift of
@@ -117,6 +126,7 @@ def stability_term(
     duration, not today's, so that both agree when run times changed.
     """
     terms: list[cp_model.LinearExprT] = []
+    shifts: list[tuple[cp_model.IntVar, OperationVars, int]] = []
     for vars_ in operations.values():
         op = vars_.operation
         previous = reference.get((op.work_order_id, op.step))
@@ -131,10 +141,11 @@ def stability_term(
         model.add(shift >= vars_.start - previous.start)
         model.add(shift >= previous.start - vars_.start)
         terms.append(shift)
+        shifts.append((shift, vars_, previous.start))
         moved = max(1, previous.end - previous.start)
         for mode in vars_.modes:
             if mode.machine_id == previous.machine_id and not isinstance(
                 mode.present, int
             ):
                 terms.append(moved * (1 - mode.present))
-    return sum(terms)
+    return StabilityTerm(sum(terms), shifts)
