@@ -104,3 +104,48 @@ def test_weighted_tardiness_leaves_most_of_the_time_to_the_search() -> None:
     result = solve_checked(instance, Objective.weighted_tardiness, time_limit=5.0)
     seconds = _stage_seconds(result.log, "stage weighted_tardiness")
     assert seconds <= 1.5, result.log
+
+
+def test_the_index_follows_moves_as_a_rebuilt_one_would() -> None:
+    """Move by move, the kept index and values equal ones built from scratch."""
+    from mtosched.generate import generate_instance
+
+    instance = generate_instance("ebike", orders=40, seed=3, due_tightness=0.9)
+    data = expand(instance)
+    working = best_construction(data, Objective.weighted_tardiness, time_budget=0.2)
+    search = LargeNeighbourhoodSearch(
+        data,
+        data.schedulable_orders(),
+        [Objective.weighted_tardiness, Objective.flow_time],
+        SearchSettings(workers=1, seed=5),
+        accept=lambda solution: True,
+    )
+    index = _Index(data, working)
+    values = search.values(working)
+    moved = 0
+    for _ in range(12):
+        move = search._move(index, working, search.choose(index, working), 1.0)
+        if move is None:
+            continue
+        candidate, changed = move
+        assert search._values_after(index, values, changed) == search.values(candidate)
+        moved += sum(index.placement[i] != p for i, p in changed.items())
+        index.move(changed)
+        working, values = candidate, search.values(candidate)
+        fresh = _Index(data, working)
+        assert index.placement == fresh.placement
+        assert index.starts == fresh.starts
+        assert {m: e for m, e in index.by_machine.items() if e} == {
+            m: e for m, e in fresh.by_machine.items() if e
+        }
+        assert all(index.longest[m] >= fresh.longest[m] for m in fresh.longest)
+        for component in data.supplies:
+            assert index.consumption.total(component) == fresh.consumption.total(
+                component
+            )
+            for _, start in fresh.starts[::7]:
+                assert index.consumption.before(
+                    component, start
+                ) == fresh.consumption.before(component, start)
+    assert moved > 0  # the moves did place operations elsewhere
+    assert check(instance, working).ok

@@ -157,8 +157,13 @@ class ScheduleModel:
         at once instead of searching to complete it. Create the objective
         terms (:meth:`term`, :meth:`stability`) before hinting.
         """
+        self.hint_placements(solution.by_key())
+
+    def hint_placements(
+        self, placed: dict[tuple[str, int], ScheduledOperation]
+    ) -> None:
+        """:meth:`hint` from placements keyed by (work order, step)."""
         self.model.clear_hints()
-        placed = solution.by_key()
         for vars_ in self.operations.values():
             op = vars_.operation
             found = placed.get((op.work_order_id, op.step))

@@ -22,6 +22,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ortools.sat.python import cp_model
 
@@ -67,7 +68,11 @@ class SearchStats:
 
 
 class _Index:
-    """Where everything is in the incumbent, rebuilt after each accepted move."""
+    """Where everything is in the working schedule, kept up to date move by move.
+
+    ``longest`` is an upper bound of the longest placement per machine (it
+    only bounds how far back :meth:`overlapping` looks).
+    """
 
     def __init__(self, data: ProblemData, solution: Solution) -> None:
         self.data = data
@@ -93,6 +98,28 @@ class _Index:
             for machine, entries in self.by_machine.items()
         }
 
+    def move(self, changed: dict[int, ScheduledOperation]) -> None:
+        """Take a move's new placements in, without rebuilding from scratch."""
+        before: list[tuple[str, int, Decimal]] = []
+        after: list[tuple[str, int, Decimal]] = []
+        for index, new in changed.items():
+            old = self.placement.get(index)
+            if old == new:
+                continue
+            needs = self.data.operations[index].needs
+            if old is not None:
+                _remove(self.by_machine[old.machine_id], (old.start, old.end, index))
+                _remove(self.starts, (old.start, index))
+                before += [(n.component_id, old.start, n.quantity) for n in needs]
+            self.placement[index] = new
+            bisect.insort(self.by_machine[new.machine_id], (new.start, new.end, index))
+            bisect.insort(self.starts, (new.start, index))
+            longest = self.longest.get(new.machine_id, 0)
+            self.longest[new.machine_id] = max(longest, new.end - new.start)
+            after += [(n.component_id, new.start, n.quantity) for n in needs]
+        if before or after:
+            self.consumption = self.consumption.moved(before, after)
+
     def overlapping(self, machine: str, begin: int, end: int) -> list[int]:
         """Operations on ``machine`` that intersect [begin, end)."""
         entries = self.by_machine.get(machine, [])
@@ -106,6 +133,25 @@ class _Index:
                 found.append(index)
             position -= 1
         return found
+
+
+def _term(objective: Objective, order: OrderPlan, completion: int) -> Decimal:
+    """One order's share of a sum objective (as :func:`objective_value` sums it)."""
+    if objective is Objective.weighted_tardiness:
+        return order.weight * max(0, completion - order.due)
+    if objective is Objective.late_orders:
+        return order.weight if completion > order.due else Decimal(0)
+    if objective is Objective.flow_time:
+        return Decimal(completion - order.release)
+    raise ValueError(f"{objective} is not a sum over orders")
+
+
+def _remove(entries: list, item: tuple) -> None:  # type: ignore[type-arg]
+    """Delete ``item`` from the sorted list ``entries`` (it must be there)."""
+    position = bisect.bisect_left(entries, item)
+    if position == len(entries) or entries[position] != item:
+        raise ValueError(f"{item} is not in the index")
+    del entries[position]
 
 
 class LargeNeighbourhoodSearch:
@@ -148,6 +194,41 @@ class LargeNeighbourhoodSearch:
         """Lexicographic objective values of a complete schedule."""
         results = order_results(self.data, solution)
         return tuple(objective_value(o, results, solution) for o in self.objectives)
+
+    def _values_after(
+        self, index: _Index, values: Values, changed: dict[int, ScheduledOperation]
+    ) -> Values | None:
+        """The values once ``changed`` replaces the index's placements.
+
+        The sum objectives move by the terms of the orders whose completion
+        changed, which costs the size of the move instead of the plant. None
+        for a maximum (makespan, maximum lateness): recompute those.
+        """
+        if Objective.makespan in self.objectives:
+            return None
+        if Objective.max_lateness in self.objectives:
+            return None
+        moved: list[tuple[OrderPlan, int, int]] = []
+        for op_index, placed in changed.items():
+            order = self.orders.get(self.data.operations[op_index].order_id)
+            if order is None or order.final_operation != op_index:
+                continue
+            old = index.placement.get(op_index)
+            if old is None:
+                return None
+            if old.end != placed.end:
+                moved.append((order, old.end, placed.end))
+        return tuple(
+            value
+            + sum(
+                (
+                    _term(o, order, new) - _term(o, order, old)
+                    for order, old, new in moved
+                ),
+                Decimal(0),
+            )
+            for o, value in zip(self.objectives, values, strict=True)
+        )
 
     def run(
         self,
@@ -207,17 +288,20 @@ class LargeNeighbourhoodSearch:
             freed = self.choose(index, working)
             if not freed:
                 break
-            candidate = self.reoptimise(index, working, freed, budget)
-            if candidate is None:
+            move = self._move(index, working, freed, budget)
+            if move is None:
                 stale += 1
                 continue
-            values = self.values(candidate)
+            candidate, changed = move
+            values = self._values_after(index, working_values, changed)
+            if values is None:
+                values = self.values(candidate)
             if values > working_values:
                 stale += 1
                 continue
             stale = 0 if values < working_values else stale + 1
             working, working_values = candidate, values
-            index = _Index(self.data, working)
+            index.move(changed)
             if values >= best_values:
                 continue
             self.stats.improvements += 1
@@ -248,6 +332,7 @@ class LargeNeighbourhoodSearch:
         if not self.accept(candidate):
             self.stats.rejected_by_check += 1
             return fallback, fallback_values
+        values = self.values(candidate)  # from scratch, not move by move
         if values < fallback_values and self.progress is not None:
             self.progress(values)
         return candidate, values
@@ -355,10 +440,23 @@ class LargeNeighbourhoodSearch:
         self, index: _Index, incumbent: Solution, freed: list[str], budget: float
     ) -> Solution | None:
         """Solve the sub-model of ``freed`` orders; the new complete schedule."""
+        move = self._move(index, incumbent, freed, budget)
+        return None if move is None else move[0]
+
+    def _move(
+        self, index: _Index, incumbent: Solution, freed: list[str], budget: float
+    ) -> tuple[Solution, dict[int, ScheduledOperation]] | None:
+        """:meth:`reoptimise`, and the new placements of the sub-model's operations."""
         orders, fixed = self._sub_problem(index, freed)
         built = ScheduleModel(self.data, orders, fixed)
         terms = [built.term(objective) for objective in self.objectives]
-        built.hint(incumbent)
+        operations = self.data.operations
+        built.hint_placements(
+            {
+                (operations[i].work_order_id, operations[i].step): index.placement[i]
+                for i in built.operations
+            }
+        )
         solver = self._solver(budget)
         all_optimal = True
         started = time.perf_counter()
@@ -381,7 +479,8 @@ class LargeNeighbourhoodSearch:
         self._adapt(all_optimal, used, budget)
         if not found:
             return None
-        return self._merge(incumbent, built, solver)
+        changed = {i: vars_.extract(solver) for i, vars_ in built.operations.items()}
+        return self._merge(incumbent, changed), changed
 
     def _solver(self, budget: float) -> cp_model.CpSolver:
         solver = cp_model.CpSolver()
@@ -397,16 +496,19 @@ class LargeNeighbourhoodSearch:
             parameters.max_time_in_seconds = max(0.01, budget)
         return solver
 
-    @staticmethod
     def _merge(
-        incumbent: Solution, built: ScheduleModel, solver: cp_model.CpSolver
+        self, incumbent: Solution, changed: dict[int, ScheduledOperation]
     ) -> Solution:
         """The incumbent with the sub-model's operations replaced."""
-        new = {(p.work_order_id, p.step): p for p in built.extract(solver)}
-        operations = [
+        operations = self.data.operations
+        new = {
+            (operations[i].work_order_id, operations[i].step): placed
+            for i, placed in changed.items()
+        }
+        merged = [
             new.get((op.work_order_id, op.step), op) for op in incumbent.operations
         ]
-        return Solution(operations, dict(incumbent.unschedulable))
+        return Solution(merged, dict(incumbent.unschedulable))
 
     def kick(self, index: _Index, working: Solution, budget: float) -> Solution | None:
         """A different, feasible arrangement of a few orders (usually worse).
@@ -435,7 +537,8 @@ class LargeNeighbourhoodSearch:
         self.work += solver.response_proto.deterministic_time + 0.001
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
-        return self._merge(working, built, solver)
+        changed = {i: vars_.extract(solver) for i, vars_ in built.operations.items()}
+        return self._merge(working, changed)
 
     def _sub_problem(
         self, index: _Index, freed: list[str]

@@ -18,7 +18,7 @@ the scaling tables of 2026-11-30 compare the two.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -69,18 +69,57 @@ class FrozenConsumption:
         by_component: dict[str, list[tuple[int, Decimal]]] = defaultdict(list)
         for component_id, start, quantity in uses:
             by_component[component_id].append((start, quantity))
+        self._entries: dict[str, list[tuple[int, Decimal]]] = {}
         self._starts: dict[str, list[int]] = {}
         self._totals: dict[str, list[Decimal]] = {}
         self._scales: dict[str, int] = {}
         for component_id, entries in by_component.items():
             entries.sort()
-            self._starts[component_id] = [start for start, _ in entries]
-            self._totals[component_id] = [
-                Decimal(0),
-                *accumulate(quantity for _, quantity in entries),
-            ]
+            self._set(component_id, entries)
             self._scales[component_id] = integer_scale(q for _, q in entries)
         self._removed: dict[str, list[tuple[int, Decimal]]] = {}
+
+    def _set(self, component_id: str, entries: list[tuple[int, Decimal]]) -> None:
+        self._entries[component_id] = entries
+        self._starts[component_id] = [start for start, _ in entries]
+        self._totals[component_id] = [
+            Decimal(0),
+            *accumulate(quantity for _, quantity in entries),
+        ]
+
+    def moved(
+        self,
+        before: Iterable[tuple[str, int, Decimal]],
+        after: Iterable[tuple[str, int, Decimal]],
+    ) -> FrozenConsumption:
+        """The totals once some uses moved (``before`` -> ``after``).
+
+        Only the components involved are recomputed, so following an
+        accepted neighbourhood move costs the size of those components, not
+        of the plant. Quantities do not change, so neither do the scales.
+        """
+        copy = object.__new__(FrozenConsumption)
+        copy._entries, copy._starts = dict(self._entries), dict(self._starts)
+        copy._totals, copy._scales = dict(self._totals), self._scales
+        copy._removed = {}
+        changed: dict[str, list[tuple[int, Decimal]]] = {}
+        for component_id, start, quantity in before:
+            entries = changed.get(component_id)
+            if entries is None:
+                entries = changed[component_id] = list(self._entries[component_id])
+            position = bisect_left(entries, (start, quantity))
+            if position == len(entries) or entries[position] != (start, quantity):
+                raise ValueError(f"no use of {component_id} at {start} to move")
+            del entries[position]
+        for component_id, start, quantity in after:
+            entries = changed.get(component_id)
+            if entries is None:
+                entries = list(self._entries.get(component_id, []))
+                changed[component_id] = entries
+            insort(entries, (start, quantity))
+        for component_id, entries in changed.items():
+            copy._set(component_id, entries)
+        return copy
 
     def without(self, uses: Iterable[tuple[str, int, Decimal]]) -> FrozenConsumption:
         """The same totals minus ``uses`` (the operations a sub-model frees)."""
@@ -88,11 +127,8 @@ class FrozenConsumption:
         for component_id, start, quantity in uses:
             removed[component_id].append((start, quantity))
         copy = object.__new__(FrozenConsumption)
-        copy._starts, copy._totals, copy._scales = (
-            self._starts,
-            self._totals,
-            self._scales,
-        )
+        copy._entries, copy._starts = self._entries, self._starts
+        copy._totals, copy._scales = self._totals, self._scales
         copy._removed = dict(removed)
         return copy
 
