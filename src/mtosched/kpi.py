@@ -7,6 +7,7 @@ figures on its own from the instance, and tests compare the two.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Protocol
 
 from mtosched.expand import ProblemData
 from mtosched.solution import Objective, OrderResult, Solution
@@ -41,19 +42,55 @@ def order_results(data: ProblemData, solution: Solution) -> list[OrderResult]:
     return results
 
 
+#: Objectives that add up one share per order (see :func:`order_share`).
+SUM_OBJECTIVES = frozenset(
+    {Objective.weighted_tardiness, Objective.late_orders, Objective.flow_time}
+)
+
+
+class DatedOrder(Protocol):
+    """What an order's share of an objective depends on, besides its completion."""
+
+    @property
+    def weight(self) -> Decimal:
+        """Priority weight."""
+
+    @property
+    def due(self) -> int:
+        """Due time."""
+
+    @property
+    def release(self) -> int:
+        """Release time."""
+
+
+def order_share(objective: Objective, order: DatedOrder, completion: int) -> Decimal:
+    """One order's part of a sum objective, were it to complete at ``completion``."""
+    if objective is Objective.weighted_tardiness:
+        return order.weight * max(0, completion - order.due)
+    if objective is Objective.late_orders:
+        return order.weight if completion > order.due else Decimal(0)
+    if objective is Objective.flow_time:
+        return Decimal(completion - order.release)
+    raise ValueError(f"{objective} is not a sum over orders")
+
+
 def objective_value(
     objective: Objective, orders: list[OrderResult], solution: Solution
 ) -> Decimal:
     """The value of one objective over the scheduled orders, exactly."""
+    if objective in SUM_OBJECTIVES:
+        return sum(
+            (
+                order_share(objective, o, o.completion)
+                for o in orders
+                if o.completion is not None
+            ),
+            Decimal(0),
+        )
     done = [o for o in orders if o.completion is not None]
-    if objective is Objective.weighted_tardiness:
-        return sum((o.weight * (o.tardiness or 0) for o in done), Decimal(0))
-    if objective is Objective.late_orders:
-        return sum((o.weight for o in done if o.late), Decimal(0))
     if objective is Objective.max_lateness:
         return Decimal(max((o.lateness or 0 for o in done), default=0))
     if objective is Objective.makespan:
         return Decimal(max((op.end for op in solution.operations), default=0))
-    if objective is Objective.flow_time:
-        return Decimal(sum((o.completion or 0) - o.release for o in done))
     raise ValueError(objective)

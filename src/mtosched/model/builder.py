@@ -13,7 +13,7 @@ constants: fixed intervals on the machines and known consumption of material.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -157,30 +157,35 @@ class ScheduleModel:
         at once instead of searching to complete it. Create the objective
         terms (:meth:`term`, :meth:`stability`) before hinting.
         """
-        self.hint_placements(solution.by_key())
+        placed = solution.by_key()
+        placement = {}
+        for index, vars_ in self.operations.items():
+            found = placed.get((vars_.operation.work_order_id, vars_.operation.step))
+            if found is not None:
+                placement[index] = found
+        self.hint_placements(placement)
 
-    def hint_placements(
-        self, placed: dict[tuple[str, int], ScheduledOperation]
-    ) -> None:
-        """:meth:`hint` from placements keyed by (work order, step)."""
+    def hint_placements(self, placement: Mapping[int, ScheduledOperation]) -> None:
+        """:meth:`hint` from placements by operation index.
+
+        ``placement`` may cover more than the model (a whole plant's index in
+        a neighbourhood move): only the model's operations are read.
+        """
         self.model.clear_hints()
-        for vars_ in self.operations.values():
-            op = vars_.operation
-            found = placed.get((op.work_order_id, op.step))
+        for index, vars_ in self.operations.items():
+            found = placement.get(index)
             if found is not None:
                 vars_.hint(self.model, found)
         if self._stability is not None:
             for shift, vars_, previous_start in self._stability.shifts:
-                op = vars_.operation
-                found = placed.get((op.work_order_id, op.step))
+                found = placement.get(vars_.operation.index)
                 if found is not None:
                     self.model.add_hint(shift, abs(found.start - previous_start))
-        completions: list[tuple[OrderVars, int]] = []
-        for order_vars in self.orders:
-            final = self.data.operations[order_vars.order.final_operation]
-            found = placed.get((final.work_order_id, final.step))
-            if found is not None:
-                completions.append((order_vars, found.end))
+        completions = [
+            (order_vars, placement[order_vars.order.final_operation].end)
+            for order_vars in self.orders
+            if order_vars.order.final_operation in placement
+        ]
         if len(completions) == len(self.orders):
             self._hint_objective_vars(completions)
 

@@ -27,7 +27,7 @@ from decimal import Decimal
 from ortools.sat.python import cp_model
 
 from mtosched.expand import Operation, OrderPlan, ProblemData
-from mtosched.kpi import objective_value, order_results
+from mtosched.kpi import SUM_OBJECTIVES, objective_value, order_results, order_share
 from mtosched.model.builder import FixedPart, ScheduleModel
 from mtosched.model.material import FrozenConsumption
 from mtosched.solution import Objective, ScheduledOperation, Solution
@@ -135,17 +135,6 @@ class _Index:
         return found
 
 
-def _term(objective: Objective, order: OrderPlan, completion: int) -> Decimal:
-    """One order's share of a sum objective (as :func:`objective_value` sums it)."""
-    if objective is Objective.weighted_tardiness:
-        return order.weight * max(0, completion - order.due)
-    if objective is Objective.late_orders:
-        return order.weight if completion > order.due else Decimal(0)
-    if objective is Objective.flow_time:
-        return Decimal(completion - order.release)
-    raise ValueError(f"{objective} is not a sum over orders")
-
-
 def _remove(entries: list, item: tuple) -> None:  # type: ignore[type-arg]
     """Delete ``item`` from the sorted list ``entries`` (it must be there)."""
     position = bisect.bisect_left(entries, item)
@@ -204,9 +193,7 @@ class LargeNeighbourhoodSearch:
         changed, which costs the size of the move instead of the plant. None
         for a maximum (makespan, maximum lateness): recompute those.
         """
-        if Objective.makespan in self.objectives:
-            return None
-        if Objective.max_lateness in self.objectives:
+        if not SUM_OBJECTIVES.issuperset(self.objectives):
             return None
         moved: list[tuple[OrderPlan, int, int]] = []
         for op_index, placed in changed.items():
@@ -218,11 +205,12 @@ class LargeNeighbourhoodSearch:
                 return None
             if old.end != placed.end:
                 moved.append((order, old.end, placed.end))
+
         return tuple(
             value
             + sum(
                 (
-                    _term(o, order, new) - _term(o, order, old)
+                    order_share(o, order, new) - order_share(o, order, old)
                     for order, old, new in moved
                 ),
                 Decimal(0),
@@ -450,13 +438,7 @@ class LargeNeighbourhoodSearch:
         orders, fixed = self._sub_problem(index, freed)
         built = ScheduleModel(self.data, orders, fixed)
         terms = [built.term(objective) for objective in self.objectives]
-        operations = self.data.operations
-        built.hint_placements(
-            {
-                (operations[i].work_order_id, operations[i].step): index.placement[i]
-                for i in built.operations
-            }
-        )
+        built.hint_placements(index.placement)
         solver = self._solver(budget)
         all_optimal = True
         started = time.perf_counter()
@@ -472,7 +454,9 @@ class LargeNeighbourhoodSearch:
             if position + 1 < len(self.objectives):
                 value = round(solver.objective_value)
                 built.model.add(term.expression <= value)
-                built.hint(Solution(built.extract(solver)))
+                built.hint_placements(
+                    {i: v.extract(solver) for i, v in built.operations.items()}
+                )
         spent = solver.response_proto.deterministic_time
         self.work += spent + 0.001  # every move costs something, even a trivial one
         used = spent if self.settings.deterministic else time.perf_counter() - started
@@ -528,7 +512,7 @@ class LargeNeighbourhoodSearch:
         finally:
             self.mode, self.sizes["window"] = mode, size
         built = ScheduleModel(self.data, orders, fixed)
-        built.hint(working)
+        built.hint_placements(index.placement)
         built.model.minimize(
             sum(self.rng.randint(1, 10) * o.completion for o in built.orders)
         )
