@@ -275,7 +275,9 @@ class _Driver:
             searched = self.large_neighbourhood_search(included, incumbent, bound)
             incumbent = self.better(incumbent, searched)
         shifted = left_shift(data, incumbent)
-        if self.reference is None:
+        if not self.checked(shifted, "compaction"):
+            pass
+        elif self.reference is None:
             incumbent = shifted
         else:  # compaction may move work away from the reference: keep the closer
             incumbent = self.better(incumbent, shifted)
@@ -306,6 +308,8 @@ class _Driver:
             self.log.append(f"heuristic failed: {error}")
             return None
         schedule = left_shift(self.data, schedule)
+        if not self.checked(schedule, "heuristic"):
+            return None
         value = self.values(schedule)[0]
         self.report("heuristic", value, None)
         self.log.append(
@@ -386,6 +390,21 @@ class _Driver:
                     f"{self.data.not_before}"
                 )
         return problems
+
+    def checked(self, candidate: Solution, source: str) -> bool:
+        """Whether ``candidate`` passes the checks; a rejection is logged.
+
+        Every schedule the solve may return goes through here or through the
+        LNS's own check, so a disagreement between the model and the checker
+        costs a candidate, never the run (pegging would raise on it).
+        """
+        problems = self.problems(candidate)
+        if problems:
+            self.log.append(
+                f"{source}: schedule rejected by the checker, {len(problems)} "
+                f"problems, first: {problems[0]}"
+            )
+        return not problems
 
     def simple_bound(self, included: list[OrderPlan]) -> Decimal | None:
         """A bound from each order alone (its chain, release and material).
@@ -494,7 +513,10 @@ class _Driver:
                 break
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 candidate = Solution(built.extract(solver), dict(unschedulable))
-                incumbent = self.better(incumbent, candidate)
+                if self.checked(candidate, f"stage {stage}"):
+                    incumbent = self.better(incumbent, candidate)
+                elif incumbent is None:
+                    break
             if tie_break:
                 break
             stage_bound = _to_units(solver.best_objective_bound, scale)
@@ -557,9 +579,7 @@ class _Driver:
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return incumbent
         candidate = Solution(built.extract(solver), dict(incumbent.unschedulable))
-        problems = self.problems(candidate)
-        if problems:
-            self.log.append(f"stability: schedule rejected, first: {problems[0]}")
+        if not self.checked(candidate, "stability"):
             return incumbent
         best = self.better(incumbent, candidate)
         self.log.append(
