@@ -55,7 +55,8 @@ class SolverParams(BaseModel):
         ge=0,
         le=1,
         description="share of the time for the whole model before the LNS "
-        "(default: 0.2, or 0.8 when the first objective is makespan)",
+        "(default: 0.8 when the first objective is makespan, else 0.2, "
+        "or 0.05 above 600 operations)",
     )
     tie_break: bool = Field(
         default=True,
