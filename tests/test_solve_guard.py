@@ -56,3 +56,20 @@ def test_a_compaction_the_checker_rejects_is_not_kept(
     result = solve_checked(workshop(), time_limit=2, lns=False)
     assert any(line.startswith("heuristic: schedule rejected") for line in result.log)
     assert any(line.startswith("compaction: schedule rejected") for line in result.log)
+
+
+def test_a_rejected_compaction_still_leaves_the_reference_the_last_word(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from test_solve_start_reference import LATER, PARAMS, solved
+
+    solve_module = importlib.import_module("mtosched.solve")
+
+    def broken(data: object, solution: Solution) -> Solution:
+        return Solution(_overlapping(solution.operations), solution.unschedulable)
+
+    monkeypatch.setattr(solve_module, "left_shift", broken)
+    close = solved(workshop(), PARAMS, reference=LATER)
+    assert any(line.startswith("compaction: schedule rejected") for line in close.log)
+    assert "stage stability: OPTIMAL" in "\n".join(close.log)
+    assert close.solution.by_key() == LATER.by_key()

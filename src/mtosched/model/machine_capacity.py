@@ -67,9 +67,9 @@ def merged_blocks(
 
     Frozen operations and downtime only matter through the gaps between them,
     and a gap shorter than the shortest movable operation can hold none of
-    them, so it is closed. A sub-model of a busy plant has thousands of
-    frozen operations but tens of usable gaps: the no-overlap constraints get
-    that much smaller, and CP-SAT's propagation over them that much faster.
+    them, so it is closed. On a busy machine most gaps are such slivers, so
+    the no-overlap gets far fewer fixed intervals than there are frozen
+    operations, with the same meaning.
     """
     blocks: list[tuple[int, int]] = []
     for start, end in sorted(spans):
