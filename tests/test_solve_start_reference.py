@@ -42,7 +42,12 @@ OPTIMAL = Solution(
 
 #: Only the heuristic and the start plan: no CP-SAT, no search.
 NO_SEARCH = SolverParams(
-    time_limit=0.5, workers=1, seed=1, lns=False, full_model_operations=0
+    time_limit=0.5,
+    workers=1,
+    seed=1,
+    lns=False,
+    full_model_operations=0,
+    sequence_share=0,
 )
 
 

@@ -4,9 +4,10 @@
 the constructive heuristic's schedule is the incumbent from the start (a
 caller's ``start`` plan competes with it, once the checker accepts it), CP-SAT
 starts from it as a complete hint, and any better schedule CP-SAT finds
-replaces it. Lexicographic objectives are solved in stages, each fixing the
-previous stage's best value; the large-neighbourhood search then improves the
-incumbent, which is left-shifted.
+replaces it. On due-date objectives a sequence search (sequence_search.py)
+first reorders the queues of single machines. Lexicographic objectives are
+solved in stages, each fixing the previous stage's best value; the
+large-neighbourhood search then improves the incumbent, which is left-shifted.
 
 With a ``reference`` (a previous plan), a stability stage has the last word:
 every objective fixed at the final incumbent's values, CP-SAT minimises the
@@ -37,14 +38,19 @@ from mtosched.solution import Objective, Result, Solution, SolveStatus
 PORTFOLIO_OPERATIONS = 600
 
 #: Progress stages measured on the first objective's scale.
-FIRST_OBJECTIVE_STAGES = ("heuristic", "start", "lns")
+FIRST_OBJECTIVE_STAGES = ("heuristic", "start", "sequence", "lns")
+
+#: Moves the sequence search evaluates per unit of deterministic time (about
+#: what it evaluates per second on the machines we measure on).
+SEQUENCE_EVALUATIONS_PER_UNIT = 300_000
 
 
 @dataclass(frozen=True)
 class Progress:
     """A snapshot of the search, sent to the progress callback."""
 
-    stage: str  # heuristic, start, an objective's name, lns, tie_break, stability
+    stage: str  # heuristic, start, sequence, an objective's name, lns, tie_break,
+    # stability
     elapsed: float
     objective: Decimal | None
     bound: Decimal | None
@@ -261,6 +267,8 @@ class _Driver:
         ):  # the search leaves the stability stage its share of the time
             self.limit = self.params.time_limit * (1 - self.params.stability_share)
         bound = self.simple_bound(included)
+        if incumbent is not None:
+            incumbent = self.sequence_search(incumbent, bound)
         proven = False
         if incumbent is None or operations <= self.params.full_model_operations:
             outcome = self.full_model(included, unschedulable, incumbent)
@@ -316,6 +324,58 @@ class _Driver:
             f"heuristic: {self.objectives[0].value} = {value} at {self.elapsed():.2f}s"
         )
         return schedule
+
+    def sequence_search(self, incumbent: Solution, bound: Decimal | None) -> Solution:
+        """Reorder single machines' queues first (see sequence_search.py).
+
+        By default only where one machine's queue decides the objective (a
+        single machine, or one machine all orders end on): there it finds in
+        a fraction of a second what CP-SAT's neighbourhoods miss (the wt40
+        instances our search had stalled on: 23 of 23 at the published
+        optimum). On generated multi-stage plants the queues are hemmed in by
+        the work before and after them: 30 s of it took a 500-order plant's
+        weighted tardiness from 28653 to 28105 only, where the neighbourhood
+        search reaches 13173 in 60 s; there it is off unless asked for.
+        It gets ``sequence_share`` of the time at most and gives the rest
+        back once ``LONE_PATIENCE`` kicks in a row bring nothing.
+        """
+        from mtosched.sequence_search import SequenceSearch
+
+        objective = self.objectives[0]
+        share = self.params.sequence_share
+        if share == 0 or not SequenceSearch.applies(self.data, objective):
+            return incumbent
+        before = self.values(incumbent)[0]
+
+        def improved(value: float) -> None:
+            self.report("sequence", Decimal(str(value)), None)
+
+        search = SequenceSearch(
+            self.data, objective, self.params.seed, improved, float(bound or 0)
+        )
+        if share is None:
+            share = 0.5 if search.queue_count(incumbent) == 1 else 0.0
+        if share == 0:
+            return incumbent
+        budget = self.remaining() * share
+        evaluations = (
+            int(budget * SEQUENCE_EVALUATIONS_PER_UNIT)
+            if self.params.deterministic
+            else None
+        )
+        started = self.elapsed()
+        candidate = search.run(incumbent, time.perf_counter() + budget, evaluations)
+        if self.params.deterministic:
+            self.work += search.evaluations / SEQUENCE_EVALUATIONS_PER_UNIT
+        if not self.checked(candidate, "sequence search"):
+            return incumbent
+        best = self.better(incumbent, candidate)
+        self.log.append(
+            f"sequence search: {objective.value} {before} -> "
+            f"{self.values(best)[0]} in {self.elapsed() - started:.2f}s "
+            f"({search.evaluations} moves evaluated)"
+        )
+        return best
 
     def adopt_start(
         self,

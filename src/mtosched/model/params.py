@@ -58,6 +58,15 @@ class SolverParams(BaseModel):
         "(default: 0.8 when the first objective is makespan, else 0.2, "
         "or 0.05 above 600 operations)",
     )
+    sequence_share: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="on objectives summed over orders, share of the time at most "
+        "for reordering the queues of capacity-1 machines before CP-SAT "
+        "(default: 0.5 when one machine's queue decides the objective, else 0; "
+        "the search hands back what it does not need)",
+    )
     tie_break: bool = Field(
         default=True,
         description="after the objective, minimise total completion in a last stage",
