@@ -248,6 +248,7 @@ def test_progress_reports_the_sequence_stage() -> None:
     heuristic = next(p.objective for p in seen if p.stage == "heuristic")
     sequence = [p.objective for p in seen if p.stage == "sequence"]
     assert sequence and min(sequence) < heuristic
+    assert all(value.as_tuple().exponent == 0 for value in sequence)  # 72317, not .0
 
 
 def test_by_default_only_a_plant_decided_by_one_queue_is_searched() -> None:

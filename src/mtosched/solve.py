@@ -347,8 +347,9 @@ class _Driver:
             return incumbent
         before = self.values(incumbent)[0]
 
-        def improved(value: float) -> None:
-            self.report("sequence", Decimal(str(value)), None)
+        def improved(value: float) -> None:  # whole units shown as such
+            exact = int(value) if value.is_integer() else round(value, 6)
+            self.report("sequence", Decimal(str(exact)), None)
 
         search = SequenceSearch(
             self.data, objective, self.params.seed, improved, float(bound or 0)
