@@ -448,17 +448,18 @@ def _downtime(instance: Instance) -> dict[str, list[tuple[int, int]]]:
         end = instance.time(window.end, Rounding.up)
         if end > start:
             windows[window.machine_id].append((start, end))
-    merged: dict[str, list[tuple[int, int]]] = {}
-    for machine_id, spans in windows.items():
-        spans.sort()
-        out: list[tuple[int, int]] = []
-        for start, end in spans:
-            if out and start <= out[-1][1]:
-                out[-1] = (out[-1][0], max(out[-1][1], end))
-            else:
-                out.append((start, end))
-        merged[machine_id] = out
-    return merged
+    return {machine_id: merge_spans(spans) for machine_id, spans in windows.items()}
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, disjoint spans covering the same time (touching ones joined)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def pin(

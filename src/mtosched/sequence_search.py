@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 
-from mtosched.expand import ProblemData
+from mtosched.expand import ProblemData, merge_spans
 from mtosched.kpi import SUM_OBJECTIVES
 from mtosched.solution import Objective, ScheduledOperation, Solution
 
@@ -481,7 +481,7 @@ class SequenceSearch:
             due, weight = self._cost_terms(index)
             dues.append(due)
             weights.append(weight)
-        blocks = sorted(
+        merged = merge_spans(
             [*data.downtime.get(machine_id, [])]
             + [
                 (placement[i].start, placement[i].end)
@@ -489,12 +489,6 @@ class SequenceSearch:
                 if i in data.pinned
             ]
         )
-        merged: list[tuple[int, int]] = []
-        for start, end in blocks:
-            if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-            else:
-                merged.append((start, end))
         return _Queue(
             machine_id=machine_id,
             operations=movable,
