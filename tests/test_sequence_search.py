@@ -61,6 +61,18 @@ def _enumerate(objective: Objective) -> Decimal:
     return Decimal(best)
 
 
+def _searched(
+    data,
+    start: Solution,
+    evaluations: int,
+    objective: Objective = Objective.weighted_tardiness,
+    seed: int = 0,
+) -> Solution:
+    """The search's schedule within ``evaluations`` moves (reproducible)."""
+    search = SequenceSearch(data, objective, seed=seed)
+    return search.run(start, time.perf_counter() + 60, evaluations=evaluations)
+
+
 def _value(data, solution: Solution, objective: Objective) -> Decimal:
     return lexicographic_values(data, solution, [objective])[0]
 
@@ -75,8 +87,7 @@ def test_a_lone_machine_reaches_the_optimum_of_every_order(
     instance = make_instance(["M1"], *one_step_jobs(JOBS))
     data = expand(instance)
     start = construct(data, PriorityRule.edd)
-    search = SequenceSearch(data, objective, seed=0)
-    found = search.run(start, deadline=time.perf_counter() + 60, evaluations=20_000)
+    found = _searched(data, start, 20_000, objective)
     assert check(instance, found).ok
     optimum = _enumerate(objective)
     assert _value(data, start, objective) > optimum  # there is something to find
@@ -101,8 +112,7 @@ def test_generated_plants_stay_valid_and_never_get_worse(
     data = expand(instance)
     start = construct(data, PriorityRule.atc)
     before = _value(data, start, Objective.weighted_tardiness)
-    search = SequenceSearch(data, Objective.weighted_tardiness, seed=seed)
-    found = search.run(start, deadline=time.perf_counter() + 60, evaluations=30_000)
+    found = _searched(data, start, 30_000, seed=seed)
     report = check(instance, found)
     assert report.ok, [str(v) for v in report.violations]
     assert _value(data, found, Objective.weighted_tardiness) <= before
@@ -116,8 +126,7 @@ def test_on_generated_plants_it_finds_better_sequences() -> None:
         instance = generate_instance("ebike", orders=40, seed=seed, due_tightness=0.9)
         data = expand(instance)
         start = construct(data, PriorityRule.edd)
-        search = SequenceSearch(data, Objective.weighted_tardiness, seed=seed)
-        found = search.run(start, time.perf_counter() + 60, evaluations=30_000)
+        found = _searched(data, start, 30_000, seed=seed)
         assert check(instance, found).ok
         gained += _value(data, start, Objective.weighted_tardiness) - _value(
             data, found, Objective.weighted_tardiness
@@ -139,9 +148,7 @@ def test_started_work_and_now_are_respected() -> None:
     started = plan([("S", 1, "M1", 0, 2)]).operations[0]
     pinned = pin(data, {0: started}, 5)
     start = plan([("S", 1, "M1", 0, 2), ("B", 1, "M1", 5, 8), ("A", 1, "M1", 8, 11)])
-    found = SequenceSearch(pinned, Objective.weighted_tardiness).run(
-        start, time.perf_counter() + 60, evaluations=2_000
-    )
+    found = _searched(pinned, start, 2_000)
     assert check(instance, found).ok
     placed = {(p.work_order_id, p.start, p.end) for p in found.operations}
     assert placed == {("S", 0, 2), ("A", 5, 8), ("B", 8, 11)}
@@ -172,9 +179,7 @@ def test_a_component_not_yet_arrived_holds_its_consumer_back() -> None:
     start = plan(
         [("B", 1, "M1", 0, 10), ("A", 1, "M1", 10, 12), ("C", 1, "M1", 12, 14)]
     )
-    found = SequenceSearch(data, Objective.weighted_tardiness).run(
-        start, time.perf_counter() + 60, evaluations=2_000
-    )
+    found = _searched(data, start, 2_000)
     assert check(instance, found).ok
     assert _value(data, found, Objective.weighted_tardiness) == 70
     assert {(p.work_order_id, p.start) for p in found.operations} == {
@@ -206,9 +211,7 @@ def test_steps_of_one_order_on_the_same_machine_keep_their_order() -> None:
     start = plan(
         [("O1", 10, "M1", 0, 4), ("O1", 20, "M1", 4, 5), ("O2", 10, "M1", 5, 9)]
     )
-    found = SequenceSearch(data, Objective.weighted_tardiness).run(
-        start, time.perf_counter() + 60, evaluations=2_000
-    )
+    found = _searched(data, start, 2_000)
     assert check(instance, found).ok
     assert _value(data, found, Objective.weighted_tardiness) == 44
     steps = {(p.work_order_id, p.step): (p.start, p.end) for p in found.operations}

@@ -17,7 +17,7 @@ from functools import cached_property
 
 from mtosched.domain import Instance, Rounding
 from mtosched.domain.tables import RoutingRow
-from mtosched.solution import ScheduledOperation
+from mtosched.solution import ScheduledOperation, Solution
 
 
 @dataclass(frozen=True)
@@ -198,15 +198,30 @@ class ProblemData:
         self._earliest = earliest
         return earliest
 
+    def placements(self, solution: Solution) -> dict[int, ScheduledOperation]:
+        """The placed operations of ``solution`` by operation index."""
+        placed = solution.by_key()
+        found = {}
+        for operation in self.operations:
+            where = placed.get((operation.work_order_id, operation.step))
+            if where is not None:
+                found[operation.index] = where
+        return found
+
+    def successors(self) -> dict[int, list[int]]:
+        """Operation index -> the operations that must wait for it."""
+        successors: dict[int, list[int]] = defaultdict(list)
+        for operation in self.operations:
+            for pred in operation.predecessors:
+                successors[pred].append(operation.index)
+        return successors
+
     def tails(self) -> list[int]:
         """Minimum time from each operation's start to its order's completion."""
         if self._tails is not None:
             return self._tails
         tail = [0] * len(self.operations)
-        successors: dict[int, list[int]] = defaultdict(list)
-        for operation in self.operations:
-            for pred in operation.predecessors:
-                successors[pred].append(operation.index)
+        successors = self.successors()
         for operation in reversed(self.operations):
             after = max((tail[s] for s in successors[operation.index]), default=0)
             tail[operation.index] = operation.min_duration + after

@@ -57,7 +57,7 @@ from decimal import Decimal
 from functools import partial
 
 from mtosched.expand import ProblemData, merge_spans
-from mtosched.kpi import SUM_OBJECTIVES
+from mtosched.kpi import SUM_OBJECTIVES, order_share
 from mtosched.solution import Objective, ScheduledOperation, Solution
 
 #: How far (in positions) an operation may jump in one move on long queues:
@@ -320,10 +320,7 @@ class SequenceSearch:
         self.improved = improved
         self.floor = floor  # a lower bound of the objective (0 if none known)
         self.evaluations = 0
-        self.successors: dict[int, list[int]] = defaultdict(list)
-        for operation in data.operations:
-            for predecessor in operation.predecessors:
-                self.successors[predecessor].append(operation.index)
+        self.successors = data.successors()
         self.final = {o.final_operation: o.order_id for o in data.orders.values()}
 
     @staticmethod
@@ -345,10 +342,14 @@ class SequenceSearch:
         machine: until ``LONE_PATIENCE`` kicks in a row bring nothing).
         """
         budget = _Budget(deadline, evaluations)
-        placement = self._placement(solution)
+        placement = self.data.placements(solution)
         ready = self._material_ready(placement)
         while not budget.spent():
-            queues = self._queues(placement, ready)
+            queues = [
+                self._queue(machine_id, indices, placement, ready)
+                for machine_id, indices in self._machines(placement).items()
+            ]
+            queues.sort(key=lambda q: (-self._queue_cost(q, placement), q.machine_id))
             lone = len(queues) == 1
             better = False
             for queue in queues:
@@ -380,8 +381,7 @@ class SequenceSearch:
 
     def queue_count(self, solution: Solution) -> int:
         """How many machines' queues the search would visit in ``solution``."""
-        placement = self._placement(solution)
-        return len(self._queues(placement, self._material_ready(placement)))
+        return len(self._machines(self.data.placements(solution)))
 
     def _report(self, others: float, total: float) -> None:
         """A queue's better total, as the whole objective."""
@@ -389,16 +389,6 @@ class SequenceSearch:
             self.improved(others + total)
 
     # ------------------------------------------------------------ preparation
-    def _placement(self, solution: Solution) -> dict[int, ScheduledOperation]:
-        """Placed operations by index (those the search knows)."""
-        placed = solution.by_key()
-        found = {}
-        for operation in self.data.operations:
-            where = placed.get((operation.work_order_id, operation.step))
-            if where is not None:
-                found[operation.index] = where
-        return found
-
     def _material_ready(
         self, placement: dict[int, ScheduledOperation]
     ) -> dict[str, float]:
@@ -407,40 +397,34 @@ class SequenceSearch:
         for index in placement:
             for need in self.data.operations[index].needs:
                 consumed[need.component_id] += need.quantity
-        ready: dict[str, float] = {}
-        for component_id, total in consumed.items():
-            supply = self.data.supplies.get(component_id)
-            ready[component_id] = math.inf
-            if supply is None:
-                ready[component_id] = 0
-                continue
-            covered = Decimal(0)
-            for receipt in supply.receipts:  # in arrival order
-                if receipt.quantity is None:
-                    ready[component_id] = receipt.time
-                    break
-                covered += receipt.quantity
-                if covered >= total:
-                    ready[component_id] = receipt.time
-                    break
+        # A valid schedule's consumption is covered, so this is the receipt
+        # (or lead time) that covers it.
+        ready: dict[str, float] = {
+            component_id: self.data.material_ready(component_id, total)
+            for component_id, total in consumed.items()
+        }
         return ready
 
-    def _queues(
-        self, placement: dict[int, ScheduledOperation], ready: dict[str, float]
-    ) -> list[_Queue]:
-        """The queues worth searching, the costliest first."""
+    def _machines(
+        self, placement: dict[int, ScheduledOperation]
+    ) -> dict[str, list[int]]:
+        """Capacity-1 machines worth searching, with the operations on them:
+        at least two movable ones, one of them an order's last, none of zero
+        length (not worth the special cases)."""
         by_machine: dict[str, list[int]] = defaultdict(list)
         for index, where in placement.items():
-            by_machine[where.machine_id].append(index)
-        queues = []
+            if self.data.capacity.get(where.machine_id) == 1:
+                by_machine[where.machine_id].append(index)
+        worth = {}
         for machine_id, indices in by_machine.items():
-            if self.data.capacity.get(machine_id) != 1:
-                continue
-            queue = self._queue(machine_id, indices, placement, ready)
-            if queue is not None:
-                queues.append(queue)
-        queues.sort(key=lambda q: (-self._queue_cost(q, placement), q.machine_id))
-        return queues
+            movable = [i for i in indices if i not in self.data.pinned]
+            if (
+                len(movable) >= 2
+                and any(i in self.final for i in movable)
+                and all(placement[i].end > placement[i].start for i in indices)
+            ):
+                worth[machine_id] = indices
+        return worth
 
     def _queue(
         self,
@@ -448,17 +432,13 @@ class SequenceSearch:
         indices: list[int],
         placement: dict[int, ScheduledOperation],
         ready: dict[str, float],
-    ) -> _Queue | None:
+    ) -> _Queue:
         """Heads, deadlines and costs of a machine's movable operations."""
         data = self.data
         movable = sorted(
             (i for i in indices if i not in data.pinned),
             key=lambda i: (placement[i].start, i),
         )
-        if len(movable) < 2 or not any(i in self.final for i in movable):
-            return None
-        if any(placement[i].end == placement[i].start for i in indices):
-            return None  # zero-length work: not worth the special cases
         here = set(movable)
         heads, deadlines, dues, weights = [], [], [], []
         for index in movable:
@@ -539,18 +519,14 @@ class SequenceSearch:
             )
 
     def _estimate(self, placement: dict[int, ScheduledOperation]) -> float:
-        total = 0.0
-        for index, order_id in self.final.items():
-            where = placement.get(index)
-            if where is None:
-                continue
-            order = self.data.orders[order_id]
-            late = where.end - (
-                order.release if self.objective is Objective.flow_time else order.due
+        """The objective of the placed orders (see :func:`kpi.order_share`)."""
+        return float(
+            sum(
+                (
+                    order_share(self.objective, self.data.orders[order_id], where.end)
+                    for index, order_id in self.final.items()
+                    if (where := placement.get(index)) is not None
+                ),
+                Decimal(0),
             )
-            if self.objective is Objective.flow_time:
-                total += late
-            elif late > 0:
-                unit = self.objective is Objective.late_orders
-                total += float(order.weight) * (1 if unit else late)
-        return total
+        )

@@ -76,12 +76,7 @@ class _Index:
 
     def __init__(self, data: ProblemData, solution: Solution) -> None:
         self.data = data
-        placed = solution.by_key()
-        self.placement: dict[int, ScheduledOperation] = {}
-        for operation in data.operations:
-            found = placed.get((operation.work_order_id, operation.step))
-            if found is not None:
-                self.placement[operation.index] = found
+        self.placement = data.placements(solution)
         self.by_machine: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
         for index, op in self.placement.items():
             self.by_machine[op.machine_id].append((op.start, op.end, index))

@@ -253,12 +253,7 @@ def _appended(
     data: ProblemData, current: Solution, left_out: dict[str, str]
 ) -> Solution | None:
     """The current plan with the new order placed around it (a valid hint)."""
-    index_of = {(op.work_order_id, op.step): op.index for op in data.operations}
-    kept = {
-        index_of[(p.work_order_id, p.step)]: p
-        for p in current.operations
-        if (p.work_order_id, p.step) in index_of
-    }
+    kept = data.placements(current)
     try:
         return construct(pin(data, kept, 0), PriorityRule.edd, excluded=left_out)
     except ConstructionError:
