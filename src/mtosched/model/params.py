@@ -67,6 +67,14 @@ class SolverParams(BaseModel):
         "(default: 0.5 when one machine's queue decides the objective, else 0; "
         "the search hands back what it does not need)",
     )
+    critical_path_share: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="on makespan, share of the time at most for a tabu search on "
+        "machine choices and sequences before CP-SAT, where those are the whole "
+        "problem (default: 0.3; the search hands back what it does not need)",
+    )
     tie_break: bool = Field(
         default=True,
         description="after the objective, minimise total completion in a last stage",
