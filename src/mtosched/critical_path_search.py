@@ -19,7 +19,9 @@ What a search may change
 Which eligible machine each operation runs on and the order of operations on
 every machine; nothing else. It runs only where that is the whole problem:
 the first objective is makespan, every eligible machine has capacity 1 and
-no downtime, no operation has zero length or is pinned. Each operation keeps
+no downtime, no operation has zero length or is pinned; and only where some
+operation has a choice of machine (on a classic job shop CP-SAT alone does
+better, see ``applies``). Each operation keeps
 a *head*, an earliest start that holds whatever the search does: its order's
 release, "now" when rescheduling, and for each component it consumes the
 earlier of its current start and the time the receipts cover the
@@ -230,19 +232,29 @@ class CriticalPathSearch:
 
     @staticmethod
     def applies(data: ProblemData, included: list[OrderPlan]) -> bool:
-        """Whether machine choices and sequences are the whole problem."""
+        """Whether machine choices and sequences are the whole problem, and
+        some operation has a choice of machine.
+
+        Without any choice (a classic job shop) every move stays on its
+        machine, where the scores of moves are least accurate: on ft10 the
+        search stalls at 1017 (optimum 930) while CP-SAT alone proves 930 in
+        28 s, so there it stays out.
+        """
         if data.pinned:
             return False
+        flexible = False
         for order in included:
             for index in order.operations:
-                for mode in data.operations[index].modes:
+                modes = data.operations[index].modes
+                flexible = flexible or len(modes) > 1
+                for mode in modes:
                     if (
                         mode.duration <= 0
                         or data.capacity.get(mode.machine_id) != 1
                         or data.downtime.get(mode.machine_id)
                     ):
                         return False
-        return True
+        return flexible
 
     def run(
         self, solution: Solution, deadline: float, iterations: int | None = None
