@@ -354,7 +354,6 @@ class _Driver:
         share = self.params.sequence_share
         if share == 0 or not SequenceSearch.applies(self.data, objective):
             return incumbent
-        before = self.values(incumbent)[0]
 
         def improved(value: float) -> None:  # whole units shown as such
             exact = int(value) if value.is_integer() else round(value, 6)
@@ -367,25 +366,14 @@ class _Driver:
             share = 0.5 if search.queue_count(incumbent) == 1 else 0.0
         if share == 0:
             return incumbent
-        budget = self.remaining() * share
-        evaluations = (
-            int(budget * SEQUENCE_EVALUATIONS_PER_UNIT)
-            if self.params.deterministic
-            else None
+
+        def run(deadline: float, evaluations: int | None) -> tuple[Solution, int]:
+            found = search.run(incumbent, deadline, evaluations)
+            return found, search.evaluations
+
+        return self.local_search(
+            incumbent, share, SEQUENCE_EVALUATIONS_PER_UNIT, run, "sequence search"
         )
-        started = self.elapsed()
-        candidate = search.run(incumbent, time.perf_counter() + budget, evaluations)
-        if self.params.deterministic:
-            self.work += search.evaluations / SEQUENCE_EVALUATIONS_PER_UNIT
-        if not self.checked(candidate, "sequence search"):
-            return incumbent
-        best = self.better(incumbent, candidate)
-        self.log.append(
-            f"sequence search: {objective.value} {before} -> "
-            f"{self.values(best)[0]} in {self.elapsed() - started:.2f}s "
-            f"({search.evaluations} moves evaluated)"
-        )
-        return best
 
     def critical_path_search(
         self, included: list[OrderPlan], incumbent: Solution, bound: Decimal | None
@@ -405,29 +393,50 @@ class _Driver:
             or not CriticalPathSearch.applies(self.data, included)
         ):
             return incumbent
-        before = self.values(incumbent)[0]
         search = CriticalPathSearch(
             self.data,
             self.params.seed,
             lambda value: self.report("critical_path", Decimal(value), bound),
             int(bound or 0),
         )
-        budget = self.remaining() * share
-        moves = (
-            int(budget * CRITICAL_PATH_MOVES_PER_UNIT)
-            if self.params.deterministic
-            else None
+
+        def run(deadline: float, moves: int | None) -> tuple[Solution, int]:
+            return search.run(incumbent, deadline, moves), search.iterations
+
+        return self.local_search(
+            incumbent, share, CRITICAL_PATH_MOVES_PER_UNIT, run, "critical-path search"
         )
+
+    def local_search(
+        self,
+        incumbent: Solution,
+        share: float,
+        per_unit: int,
+        run: Callable[[float, int | None], tuple[Solution, int]],
+        source: str,
+    ) -> Solution:
+        """Run a local search for ``share`` of the remaining time at most
+        (deterministic mode: ``per_unit`` moves per unit of work), keep its
+        schedule when the checker accepts it and it is no worse, log it.
+
+        ``run(deadline, moves)`` searches until the ``time.perf_counter()``
+        deadline or, if given, that many moves, and returns its schedule and
+        the moves it made.
+        """
+        before = self.values(incumbent)[0]
+        budget = self.remaining() * share
+        moves = int(budget * per_unit) if self.params.deterministic else None
         started = self.elapsed()
-        candidate = search.run(incumbent, time.perf_counter() + budget, moves)
+        candidate, made = run(time.perf_counter() + budget, moves)
         if self.params.deterministic:
-            self.work += search.iterations / CRITICAL_PATH_MOVES_PER_UNIT
-        if not self.checked(candidate, "critical-path search"):
+            self.work += made / per_unit
+        if not self.checked(candidate, source):
             return incumbent
         best = self.better(incumbent, candidate)
         self.log.append(
-            f"critical-path search: makespan {before} -> {self.values(best)[0]} "
-            f"in {self.elapsed() - started:.2f}s ({search.iterations} moves)"
+            f"{source}: {self.objectives[0].value} {before} -> "
+            f"{self.values(best)[0]} in {self.elapsed() - started:.2f}s "
+            f"({made} moves)"
         )
         return best
 
