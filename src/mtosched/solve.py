@@ -5,7 +5,9 @@ the constructive heuristic's schedule is the incumbent from the start (a
 caller's ``start`` plan competes with it, once the checker accepts it), CP-SAT
 starts from it as a complete hint, and any better schedule CP-SAT finds
 replaces it. On due-date objectives a sequence search (sequence_search.py)
-first reorders the queues of single machines. Lexicographic objectives are
+first reorders the queues of single machines; on makespan a tabu search
+(critical_path_search.py) first moves work off the critical path, to other
+places and machines. Lexicographic objectives are
 solved in stages, each fixing the previous stage's best value; the
 large-neighbourhood search then improves the incumbent, which is left-shifted.
 
