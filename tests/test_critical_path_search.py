@@ -188,7 +188,8 @@ def test_a_release_holds_its_order_back() -> None:
 
 
 def test_it_stays_out_where_machines_are_not_the_whole_problem() -> None:
-    """Capacity above 1, downtime or started work: not for this search."""
+    """Capacity above 1, downtime, started work, or no choice of machine at
+    all (a classic job shop): not for this search."""
     base = _flexible()
     data = expand(base)
     included = data.schedulable_orders()
@@ -205,6 +206,8 @@ def test_it_stays_out_where_machines_are_not_the_whole_problem() -> None:
     )
     started = plan([("A", 1, "M1", 0, 2)]).operations[0]
     assert not CriticalPathSearch.applies(pin(data, {0: started}, 1), included)
+    job_shop = expand(read_jsplib(COPIES / "la01.txt"))  # no choice of machine
+    assert not CriticalPathSearch.applies(job_shop, job_shop.schedulable_orders())
 
 
 def test_solve_runs_it_on_makespan_and_reports_progress() -> None:
