@@ -26,7 +26,8 @@ that holds whatever the search does: its order's release, "now" when
 rescheduling, and for each component it consumes the
 earlier of its current start and the time the receipts cover the
 component's whole scheduled consumption (starting later never breaks a
-material constraint; starting after that time cannot either).
+material constraint; starting after that time cannot either; see
+``ProblemData.steady_heads``, shared with the sequence search).
 
 A state (machine per operation, sequence per machine) is turned into a
 schedule by starting each operation as soon as its head, its predecessors
@@ -66,10 +67,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from mtosched.expand import OrderPlan, ProblemData
 from mtosched.solution import ScheduledOperation, Solution
@@ -263,7 +262,8 @@ class CriticalPathSearch:
         (``time.perf_counter()``) or, if given, that many moves."""
         placement = self.data.placements(solution)
         indices = sorted(placement)
-        graph = _Graph(self.data, indices, self._heads(indices, placement))
+        steady = self.data.steady_heads(placement)
+        graph = _Graph(self.data, indices, [steady[i] for i in indices])
         machine_number = {m: k for k, m in enumerate(graph.machines)}
         machine_of = [machine_number[placement[i].machine_id] for i in indices]
         sequences: list[list[int]] = [[] for _ in graph.machines]
@@ -277,40 +277,20 @@ class CriticalPathSearch:
         )
         if best is None:
             return solution
-        moved = {}
+        moved = []
         for v, index in enumerate(indices):
             operation = self.data.operations[index]
             start = best.schedule.starts[v]
-            moved[(operation.work_order_id, operation.step)] = ScheduledOperation(
-                operation.work_order_id,
-                operation.step,
-                graph.machines[best.machine_of[v]],
-                start,
-                start + best.schedule.durations[v],
+            moved.append(
+                ScheduledOperation(
+                    operation.work_order_id,
+                    operation.step,
+                    graph.machines[best.machine_of[v]],
+                    start,
+                    start + best.schedule.durations[v],
+                )
             )
-        return Solution(
-            [moved.get((p.work_order_id, p.step), p) for p in solution.operations],
-            dict(solution.unschedulable),
-        )
-
-    def _heads(
-        self, indices: list[int], placement: dict[int, ScheduledOperation]
-    ) -> list[int]:
-        """Earliest starts that hold whatever the search does (module doc)."""
-        data = self.data
-        consumed: dict[str, Decimal] = defaultdict(Decimal)
-        for index in indices:
-            for need in data.operations[index].needs:
-                consumed[need.component_id] += need.quantity
-        ready = {c: data.material_ready(c, total) for c, total in consumed.items()}
-        heads = []
-        for index in indices:
-            operation = data.operations[index]
-            head = max(data.orders[operation.order_id].release, data.not_before)
-            for need in operation.needs:
-                head = max(head, min(placement[index].start, ready[need.component_id]))
-            heads.append(head)
-        return heads
+        return solution.replaced(moved)
 
     def _search(
         self, graph: _Graph, state: _State, deadline: float, iterations: int | None

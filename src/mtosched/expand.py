@@ -228,6 +228,33 @@ class ProblemData:
         self._tails = tail
         return tail
 
+    def steady_heads(self, placement: dict[int, ScheduledOperation]) -> dict[int, int]:
+        """For a search that moves the operations of a valid schedule: per
+        placed operation, an earliest start that keeps material and releases
+        right however the others move.
+
+        It is the order's release, "now", and for each component it consumes
+        the earlier of its current start and the time the receipts cover the
+        component's whole scheduled consumption: starting later than now never
+        starves anyone, starting after that time cannot either. (Pinned
+        operations get one too; searches leave them where they are.)
+        """
+        consumed: dict[str, Decimal] = defaultdict(Decimal)
+        for index in placement:
+            for need in self.operations[index].needs:
+                consumed[need.component_id] += need.quantity
+        # a valid schedule's consumption is covered: this is the receipt (or
+        # lead time) that covers it
+        covered = {c: self.material_ready(c, total) for c, total in consumed.items()}
+        heads = {}
+        for index, where in placement.items():
+            operation = self.operations[index]
+            head = max(self.orders[operation.order_id].release, self.not_before)
+            for need in operation.needs:
+                head = max(head, min(where.start, covered[need.component_id]))
+            heads[index] = head
+        return heads
+
     def material_ready(self, component_id: str, quantity: Decimal) -> int:
         """Earliest time at which ``quantity`` could be available (alone)."""
         supply = self.supplies.get(component_id)

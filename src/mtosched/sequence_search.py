@@ -25,7 +25,7 @@ are. So each operation gets, from the current schedule:
   before ``min(current start, T)`` where ``T`` is when the component's
   receipts cover all of its scheduled consumption. (Starting later never
   breaks a material constraint; starting at or after ``T`` cannot either,
-  whatever else moves.)
+  whatever else moves: ``ProblemData.steady_heads``.)
 * a *deadline*, the latest end: the current start of every successor. A
   predecessor on the same machine keeps its current end as the deadline and
   its successor gets that end as a head (both may move, never across it).
@@ -343,10 +343,10 @@ class SequenceSearch:
         """
         budget = _Budget(deadline, evaluations)
         placement = self.data.placements(solution)
-        ready = self._material_ready(placement)
         while not budget.spent():
+            heads = self.data.steady_heads(placement)
             queues = [
-                self._queue(machine_id, indices, placement, ready)
+                self._queue(machine_id, indices, placement, heads)
                 for machine_id, indices in self._machines(placement).items()
             ]
             queues.sort(key=lambda q: (-self._queue_cost(q, placement), q.machine_id))
@@ -373,11 +373,7 @@ class SequenceSearch:
             if not better or lone:
                 break
         self.evaluations += budget.used
-        moved = {(p.work_order_id, p.step): p for p in placement.values()}
-        return Solution(
-            [moved.get((p.work_order_id, p.step), p) for p in solution.operations],
-            dict(solution.unschedulable),
-        )
+        return solution.replaced(placement.values())
 
     def queue_count(self, solution: Solution) -> int:
         """How many machines' queues the search would visit in ``solution``."""
@@ -389,22 +385,6 @@ class SequenceSearch:
             self.improved(others + total)
 
     # ------------------------------------------------------------ preparation
-    def _material_ready(
-        self, placement: dict[int, ScheduledOperation]
-    ) -> dict[str, float]:
-        """Per component, when receipts cover all of its scheduled consumption."""
-        consumed: dict[str, Decimal] = defaultdict(Decimal)
-        for index in placement:
-            for need in self.data.operations[index].needs:
-                consumed[need.component_id] += need.quantity
-        # A valid schedule's consumption is covered, so this is the receipt
-        # (or lead time) that covers it.
-        ready: dict[str, float] = {
-            component_id: self.data.material_ready(component_id, total)
-            for component_id, total in consumed.items()
-        }
-        return ready
-
     def _machines(
         self, placement: dict[int, ScheduledOperation]
     ) -> dict[str, list[int]]:
@@ -431,7 +411,7 @@ class SequenceSearch:
         machine_id: str,
         indices: list[int],
         placement: dict[int, ScheduledOperation],
-        ready: dict[str, float],
+        steady_heads: dict[int, int],
     ) -> _Queue:
         """Heads, deadlines and costs of a machine's movable operations."""
         data = self.data
@@ -444,12 +424,9 @@ class SequenceSearch:
         for index in movable:
             operation = data.operations[index]
             where = placement[index]
-            order = data.orders[operation.order_id]
-            head: float = max(order.release, data.not_before)
+            head = steady_heads[index]
             for predecessor in operation.predecessors:
                 head = max(head, placement[predecessor].end)
-            for need in operation.needs:
-                head = max(head, min(where.start, ready[need.component_id]))
             deadline: float = math.inf
             for successor in self.successors.get(index, ()):
                 if successor in here:

@@ -8,6 +8,7 @@ computed from it, each convertible to a pandas DataFrame.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -75,6 +76,15 @@ class Solution:
     def by_key(self) -> dict[tuple[str, int], ScheduledOperation]:
         """Placed operations keyed by (work order, step)."""
         return {(op.work_order_id, op.step): op for op in self.operations}
+
+    def replaced(self, placed: Iterable[ScheduledOperation]) -> Solution:
+        """This schedule with the given operations placed anew (in the same
+        order of operations, with the same orders left out)."""
+        new = {(op.work_order_id, op.step): op for op in placed}
+        return Solution(
+            [new.get((op.work_order_id, op.step), op) for op in self.operations],
+            dict(self.unschedulable),
+        )
 
 
 @dataclass(frozen=True)

@@ -479,15 +479,7 @@ class LargeNeighbourhoodSearch:
         self, incumbent: Solution, changed: dict[int, ScheduledOperation]
     ) -> Solution:
         """The incumbent with the sub-model's operations replaced."""
-        operations = self.data.operations
-        new = {
-            (operations[i].work_order_id, operations[i].step): placed
-            for i, placed in changed.items()
-        }
-        merged = [
-            new.get((op.work_order_id, op.step), op) for op in incumbent.operations
-        ]
-        return Solution(merged, dict(incumbent.unschedulable))
+        return incumbent.replaced(changed.values())
 
     def kick(self, index: _Index, working: Solution, budget: float) -> Solution | None:
         """A different, feasible arrangement of a few orders (usually worse).
