@@ -114,7 +114,9 @@ class _Graph:
         self.machines = sorted(
             {mode.machine_id for i in indices for mode in data.operations[i].modes}
         )
-        machine_number = {m: k for k, m in enumerate(self.machines)}
+        self.machine_number = machine_number = {
+            m: k for k, m in enumerate(self.machines)
+        }
         self.modes: list[dict[int, int]] = []
         self.predecessors: list[tuple[int, ...]] = []
         successors: list[list[int]] = [[] for _ in indices]
@@ -264,8 +266,7 @@ class CriticalPathSearch:
         indices = sorted(placement)
         steady = self.data.steady_heads(placement)
         graph = _Graph(self.data, indices, [steady[i] for i in indices])
-        machine_number = {m: k for k, m in enumerate(graph.machines)}
-        machine_of = [machine_number[placement[i].machine_id] for i in indices]
+        machine_of = [graph.machine_number[placement[i].machine_id] for i in indices]
         sequences: list[list[int]] = [[] for _ in graph.machines]
         for v in sorted(range(len(indices)), key=lambda v: placement[indices[v]].start):
             sequences[machine_of[v]].append(v)
