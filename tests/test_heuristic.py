@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builders import make_instance, one_step_jobs, solve_checked
 from mtosched import Instance, expand
 from mtosched.checker import CheckReport, check
 from mtosched.heuristic import (
@@ -814,31 +813,3 @@ def test_pinned_operations_stay_and_nothing_else_starts_before_now(
         "B": ("M1", 1, 3),
         "C": ("M1", 3, 7),
     }
-
-
-@pytest.mark.parametrize(
-    ("time_limit", "heuristic_time", "budget"),
-    [(10.0, None, 2.0), (200.0, None, 10.0), (200.0, 0.5, 0.5)],
-)
-def test_long_solves_give_the_construction_trials_a_share(
-    monkeypatch: pytest.MonkeyPatch,
-    time_limit: float,
-    heuristic_time: float | None,
-    budget: float,
-) -> None:
-    """By default the trials get 2 s, or 5 % of a longer time limit (on a
-    large plant a fixed 2 s ran 4 of the 13); a caller's setting wins."""
-    import mtosched.heuristic
-
-    seen: list[float] = []
-    real = mtosched.heuristic.best_construction
-
-    def spy(*args: Any, time_budget: float, **kwargs: Any) -> Solution:
-        seen.append(time_budget)
-        return real(*args, time_budget=time_budget, **kwargs)
-
-    monkeypatch.setattr(mtosched.heuristic, "best_construction", spy)
-    routings, orders = one_step_jobs({"A": (3, 3, 1), "B": (2, 9, 1)})
-    instance = make_instance(["M1"], routings, orders)
-    solve_checked(instance, time_limit=time_limit, heuristic_time=heuristic_time)
-    assert seen == [pytest.approx(budget, abs=0.01)]

@@ -39,11 +39,6 @@ from mtosched.solution import Objective, Result, Solution, SolveStatus
 #: Up to this many operations, each worker runs its own neighbourhood search.
 PORTFOLIO_OPERATIONS = 600
 
-#: Default seconds for the construction trials, and the share of a longer
-#: time limit they get instead (see ``_Driver.heuristic_time``).
-HEURISTIC_TIME = 2.0
-HEURISTIC_SHARE = 0.05
-
 #: Progress stages measured on the first objective's scale.
 FIRST_OBJECTIVE_STAGES = ("heuristic", "start", "sequence", "critical_path", "lns")
 
@@ -325,7 +320,7 @@ class _Driver:
                 time_budget=(
                     float("inf")  # every trial, whatever the machine's speed
                     if self.params.deterministic
-                    else min(self.heuristic_time(), self.remaining() / 3)
+                    else min(self.params.heuristic_time, self.remaining() / 3)
                 ),
             )
         except Exception as error:  # a bug here must not cost the user a plan
@@ -340,17 +335,6 @@ class _Driver:
             f"heuristic: {self.objectives[0].value} = {value} at {self.elapsed():.2f}s"
         )
         return schedule
-
-    def heuristic_time(self) -> float:
-        """Seconds for the construction trials: the caller's, else the default.
-
-        Each trial costs about 0.4 s per 10,000 operations; a fixed 2 s ran 4
-        of the 13 on a 2,000-order plant, and the best one is often a late one
-        (another rule or window), so long solves give them a share.
-        """
-        if self.params.heuristic_time is not None:
-            return self.params.heuristic_time
-        return max(HEURISTIC_TIME, HEURISTIC_SHARE * self.params.time_limit)
 
     def sequence_search(self, incumbent: Solution, bound: Decimal | None) -> Solution:
         """Reorder single machines' queues first (see sequence_search.py).

@@ -31,12 +31,8 @@ class SolverParams(BaseModel):
     )
     seed: int = Field(default=0, description="random seed for reproducible runs")
     log: bool = Field(default=False, description="print CP-SAT's search log")
-    heuristic_time: float | None = Field(
-        default=None,
-        ge=0,
-        description="seconds for the constructive warm start's trials (default: "
-        "2, or 5 % of time_limit when that is more: on a large plant in a long "
-        "solve every trial runs)",
+    heuristic_time: float = Field(
+        default=2.0, ge=0, description="seconds for the constructive warm start"
     )
     deterministic: bool = Field(
         default=False,
