@@ -468,8 +468,9 @@ class LargeNeighbourhoodSearch:
         # A sub-model is small and starts from a complete hint; most are solved
         # to optimality in under a second, and there the linear relaxation,
         # probing and symmetry detection cost more than they prune. Without
-        # them sub-models solve about a fifth faster, and a 60 s solve of a
-        # 2,000-order plant ends a seventh lower in weighted tardiness.
+        # them sub-models solve about a fifth faster; a 60 s solve of the
+        # generated 2,000-order plant ends about a seventh lower in weighted
+        # tardiness at due_tightness 0.7, and about the same at 0.9.
         parameters.linearization_level = 0
         parameters.cp_model_probing_level = 0
         parameters.symmetry_level = 0
