@@ -233,11 +233,12 @@ class ProblemData:
         placed operation, an earliest start that keeps material and releases
         right however the others move.
 
-        It is the order's release, "now", and for each component it consumes
-        the earlier of its current start and the time the receipts cover the
-        component's whole scheduled consumption: starting later than now never
-        starves anyone, starting after that time cannot either. (Pinned
-        operations get one too; searches leave them where they are.)
+        It is the order's release, "now" (``not_before``), and for each
+        component it consumes the earlier of its current start and the time
+        the receipts cover the component's whole scheduled consumption:
+        starting later than its current start never starves anyone, starting
+        after that time cannot either. (Pinned operations get one too;
+        searches leave them where they are.)
         """
         consumed: dict[str, Decimal] = defaultdict(Decimal)
         for index in placement:
