@@ -683,15 +683,24 @@ class _Checker:
     ) -> None:
         stock = self.plan.stock[component_id]
         arrivals = stock.arrivals
-        consumed = available = Fraction(0)
+        # Exact running totals in whole multiples of 1/scale (the denominators'
+        # least common multiple, usually 1): integer sums instead of Fraction
+        # sums, which were most of the check's time on large plants.
+        scale = math.lcm(
+            *(q.denominator for uses in by_time.values() for _, q in uses),
+            *(q.denominator for _, q in arrivals),
+        )
+        consumed = available = 0
         arrived = 0
         short = False
         for time in sorted(by_time):
             if stock.lead_time is not None and time >= stock.lead_time:
                 return
-            consumed += sum((quantity for _, quantity in by_time[time]), Fraction(0))
+            for _, quantity in by_time[time]:
+                consumed += quantity.numerator * (scale // quantity.denominator)
             while arrived < len(arrivals) and arrivals[arrived][0] <= time:
-                available += arrivals[arrived][1]
+                quantity = arrivals[arrived][1]
+                available += quantity.numerator * (scale // quantity.denominator)
                 arrived += 1
             if consumed > available and not short:
                 starting = ", ".join(
@@ -700,8 +709,8 @@ class _Checker:
                 self.add(
                     "material",
                     f"component {component_id}: by {self.plan.when(time)} operations "
-                    f"have consumed {_quantity(consumed)} but only "
-                    f"{_quantity(available)} is on hand or arrived "
+                    f"have consumed {_quantity(Fraction(consumed, scale))} but only "
+                    f"{_quantity(Fraction(available, scale))} is on hand or arrived "
                     f"(starting then: {starting})",
                 )
             short = consumed > available

@@ -35,6 +35,7 @@ from mtosched.model.precedence import (
 from mtosched.model.variables import (
     OperationVars,
     OrderVars,
+    add_hints,
     add_operation_vars,
     domain_bounds,
 )
@@ -172,15 +173,17 @@ class ScheduleModel:
         a neighbourhood move): only the model's operations are read.
         """
         self.model.clear_hints()
+        pairs: list[tuple[cp_model.IntVar, int]] = []
         for index, vars_ in self.operations.items():
             found = placement.get(index)
             if found is not None:
-                vars_.hint(self.model, found)
+                pairs += vars_.hints(found)
         if self._stability is not None:
             for shift, vars_, previous_start in self._stability.shifts:
                 found = placement.get(vars_.operation.index)
                 if found is not None:
-                    self.model.add_hint(shift, abs(found.start - previous_start))
+                    pairs.append((shift, abs(found.start - previous_start)))
+        add_hints(self.model, pairs)
         completions = [
             (order_vars, placement[order_vars.order.final_operation].end)
             for order_vars in self.orders
@@ -191,12 +194,14 @@ class ScheduleModel:
 
     def _hint_objective_vars(self, completions: list[tuple[OrderVars, int]]) -> None:
         """Objective variables from known completions (see :meth:`hint`)."""
+        pairs: list[tuple[cp_model.IntVar, int]] = []
         for order_vars, end in completions:
             lateness = end - order_vars.order.due
             if order_vars.tardiness is not None:
-                self.model.add_hint(order_vars.tardiness, max(0, lateness))
+                pairs.append((order_vars.tardiness, max(0, lateness)))
             if order_vars.late is not None:
-                self.model.add_hint(order_vars.late, lateness > 0)
+                pairs.append((order_vars.late, int(lateness > 0)))
+        add_hints(self.model, pairs)
         for objective, term in self._terms.items():
             if not isinstance(term.expression, cp_model.IntVar):
                 continue  # a sum of hinted variables
@@ -211,4 +216,9 @@ class ScheduleModel:
 
     def extract(self, solver: cp_model.CpSolver) -> list[ScheduledOperation]:
         """The placements of the model's operations in the solver's solution."""
-        return [vars_.extract(solver) for vars_ in self.operations.values()]
+        return list(self.placements(solver).values())
+
+    def placements(self, solver: cp_model.CpSolver) -> dict[int, ScheduledOperation]:
+        """:meth:`extract` by operation index."""
+        solution = list(solver.response_proto.solution)
+        return {i: vars_.extract(solution) for i, vars_ in self.operations.items()}

@@ -449,16 +449,14 @@ class LargeNeighbourhoodSearch:
             if position + 1 < len(self.objectives):
                 value = round(solver.objective_value)
                 built.model.add(term.expression <= value)
-                built.hint_placements(
-                    {i: v.extract(solver) for i, v in built.operations.items()}
-                )
+                built.hint_placements(built.placements(solver))
         spent = solver.response_proto.deterministic_time
         self.work += spent + 0.001  # every move costs something, even a trivial one
         used = spent if self.settings.deterministic else time.perf_counter() - started
         self._adapt(all_optimal, used, budget)
         if not found:
             return None
-        changed = {i: vars_.extract(solver) for i, vars_ in built.operations.items()}
+        changed = built.placements(solver)
         return self._merge(incumbent, changed), changed
 
     def _solver(self, budget: float) -> cp_model.CpSolver:
@@ -517,7 +515,7 @@ class LargeNeighbourhoodSearch:
         self.work += solver.response_proto.deterministic_time + 0.001
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
-        changed = {i: vars_.extract(solver) for i, vars_ in built.operations.items()}
+        changed = built.placements(solver)
         return self._merge(working, changed)
 
     def _sub_problem(
