@@ -25,6 +25,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from mtosched.collector import collector_paused
 from mtosched.domain import Instance, Rounding
 from mtosched.domain.time import to_datetime
 from mtosched.solution import Objective, ScheduledOperation, Solution
@@ -223,7 +224,8 @@ class _Plan:
             downtime=_downtime(instance),
             stock=_stock(instance),
         )
-        _Deriver(plan).orders()
+        with collector_paused():  # hundreds of thousands of lasting objects
+            _Deriver(plan).orders()
         return plan
 
     def when(self, time: int) -> str:
@@ -449,7 +451,15 @@ class _Checker:
         self.violations.append(Violation(kind, message))
 
     def run(self, reported: Mapping[Objective, Decimal | None]) -> CheckReport:
-        """Every check in a fixed order, then the figures."""
+        """Every check in a fixed order, then the figures.
+
+        The collector is paused: a check of a large schedule allocates
+        hundreds of thousands of objects and no garbage cycles.
+        """
+        with collector_paused():
+            return self._run(reported)
+
+    def _run(self, reported: Mapping[Objective, Decimal | None]) -> CheckReport:
         self.check_identity()
         self.check_unschedulable()
         self.check_missing()

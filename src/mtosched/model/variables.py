@@ -74,7 +74,8 @@ class OrderVars:
 
 
 def add_hints(
-    model: cp_model.CpModel, pairs: Iterable[tuple[cp_model.IntVar, int]]
+    model: cp_model.CpModel,
+    pairs: Iterable[tuple[cp_model.IntVar | cp_model.BoolVarT, int]],
 ) -> None:
     """Hint many variables at once (a complete hint lets CP-SAT start from it).
 
