@@ -575,11 +575,20 @@ class LargeNeighbourhoodSearch:
         """Orders wholly inside the window, nearest to the freed work first.
 
         Capped so that a sub-model stays a few times the size of what it frees.
+        Only orders with an operation starting in the window can be inside, so
+        the candidates come from the start index: the cost follows the
+        window, not the plant.
         """
         centre = min(index.placement[i].start for i in members)
+        low = bisect.bisect_left(index.starts, (window[0], -1))
+        high = bisect.bisect_left(index.starts, (window[1] + 1, -1))
+        candidates = dict.fromkeys(
+            self.data.operations[op].order_id for _, op in index.starts[low:high]
+        )
         inside = []
-        for order_id, order in self.orders.items():
-            if order_id in freed:
+        for order_id in candidates:
+            order = self.orders.get(order_id)
+            if order is None or order_id in freed:
                 continue
             placed = [index.placement.get(i) for i in order.operations]
             if any(
