@@ -40,10 +40,12 @@ def long_lived_frozen() -> Iterator[Callable[[], None]]:
     """Objects alive now are left out of collections until the block ends.
 
     Yields ``freeze``: call it once a stage has built data that lives to the
-    end (it first collects, so that no garbage cycle is kept frozen). On exit
-    everything is unfrozen and collected as usual again. If the caller froze
-    objects itself, or turned the collector off, nothing is done: unfreezing
-    at the end would undo their choice.
+    end (it first collects, so that no garbage cycle is kept frozen). At
+    entry nothing is collected (that would be a full pass over the caller's
+    heap on every solve): a garbage cycle the caller left waits until the
+    block ends. On exit everything is unfrozen and collected as usual again.
+    If the caller froze objects itself, or turned the collector off, nothing
+    is done: unfreezing at the end would undo their choice.
     """
     if gc.get_freeze_count() > 0 or not gc.isenabled():
         yield lambda: None
