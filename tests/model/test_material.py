@@ -220,3 +220,53 @@ def test_a_neighbourhood_counts_what_the_frozen_schedule_consumes() -> None:
     assert check(instance, better).ok
     placed = {op.work_order_id: (op.start, op.end) for op in better.operations}
     assert placed == {"A": (0, 5), "C": (5, 10), "B": (25, 45)}
+
+
+# ------------------------------------------------- steps known before solving
+def test_steps_decided_by_the_domains_alone_are_dropped_only_when_true() -> None:
+    from mtosched.model.material import _binding
+
+    bounds = [(10, 20), (12, 30)]  # two consumers' start domains
+    total = 5
+    limits = [(5, 0), (15, 2), (40, 5)]
+    # b=5: no consumer can start before it (0 <= 0, true); b=40: every consumer
+    # starts before it (5 <= 5, true); b=15 depends on the starts.
+    assert _binding(limits, bounds, total) == [(15, 2)]
+    # The same steps with false known rules are kept: they must fail the model.
+    assert _binding([(5, -1), (15, 2), (40, 4)], bounds, total) == [
+        (5, -1),
+        (15, 2),
+        (40, 4),
+    ]
+
+
+def test_a_known_shortage_outside_the_domains_still_makes_the_model_infeasible() -> (
+    None
+):
+    from ortools.sat.python import cp_model
+
+    from mtosched.model.material import _add_supply_profile
+    from mtosched.model.variables import OperationVars
+
+    model = cp_model.CpModel()
+    consumers = []
+    for index in range(2):
+        start = model.new_int_var(0, 10, f"s{index}")
+        vars_ = OperationVars(operation=_Op(index), start=start, end=start)  # type: ignore[arg-type]
+        consumers.append((vars_, 3))
+    # Both must start by 10; only 5 of the 6 arrive before 20.
+    _add_supply_profile(model, "C", consumers, [(20, 5)])
+    assert cp_model.CpSolver().solve(model) == cp_model.INFEASIBLE
+    # With 6 before 20 the rule is known true and nothing is added.
+    model = cp_model.CpModel()
+    start = model.new_int_var(0, 10, "s")
+    vars_ = OperationVars(operation=_Op(0), start=start, end=start)  # type: ignore[arg-type]
+    _add_supply_profile(model, "C", [(vars_, 6)], [(20, 6)])
+    assert len(model.proto.constraints) == 0
+
+
+class _Op:
+    """Just enough of an operation to name an interval."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index

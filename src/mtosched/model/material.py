@@ -211,6 +211,9 @@ def _add_supply_profile(
     """
     bounds = [domain_bounds(vars_.start) for vars_, _ in consumers]
     total = sum(amount for _, amount in consumers)
+    limits = _binding(limits, bounds, total)
+    if not limits:
+        return
     end = max(high for _, high in bounds) + 1
     intervals = [
         model.new_interval_var(
@@ -232,3 +235,29 @@ def _add_supply_profile(
             demands.append(total - limit)
         begin = b
     model.add_cumulative(intervals, demands, total)
+
+
+def _binding(
+    limits: list[tuple[int, int]], bounds: list[tuple[int, int]], total: int
+) -> list[tuple[int, int]]:
+    """The steps whose rule depends on where the consumers start.
+
+    Before a step that no consumer can start ahead of, the rule reads
+    0 <= limit; before one that every consumer must start ahead of, it reads
+    total <= limit. Both are known now: true ones are dropped, false ones
+    kept (they make the model infeasible, as they should). In a
+    neighbourhood sub-model most supply steps lie outside the window, and a
+    component with none left needs no constraint at all. Dropping a step
+    only widens the next block back to the previous kept step, which asks
+    no more than that next step's own rule.
+    """
+    lowest = min(low for low, _ in bounds)
+    highest = max(high for _, high in bounds)
+    kept = []
+    for b, limit in limits:
+        if b <= lowest and limit >= 0:
+            continue
+        if b > highest and total <= limit:
+            continue
+        kept.append((b, limit))
+    return kept
