@@ -246,7 +246,7 @@ def _binding(
     0 <= limit; before one that every consumer must start ahead of, it reads
     total <= limit. Both are known now: true ones are dropped, false ones
     kept (they make the model infeasible, as they should). In a
-    neighbourhood sub-model most supply steps lie outside the window, and a
+    neighbourhood sub-model many supply steps lie outside the window, and a
     component with none left needs no constraint at all. Dropping a step
     only widens the next block back to the previous kept step, which asks
     no more than that next step's own rule.
