@@ -226,14 +226,14 @@ def test_a_neighbourhood_counts_what_the_frozen_schedule_consumes() -> None:
 def test_steps_decided_by_the_domains_alone_are_dropped_only_when_true() -> None:
     from mtosched.model.material import _binding
 
-    bounds = [(10, 20), (12, 30)]  # two consumers' start domains
+    lowest, highest = 10, 30  # two consumers' starts: in [10, 20] and [12, 30]
     total = 5
     limits = [(5, 0), (15, 2), (40, 5)]
     # b=5: no consumer can start before it (0 <= 0, true); b=40: every consumer
     # starts before it (5 <= 5, true); b=15 depends on the starts.
-    assert _binding(limits, bounds, total) == [(15, 2)]
+    assert _binding(limits, lowest, highest, total) == [(15, 2)]
     # The same steps with false known rules are kept: they must fail the model.
-    assert _binding([(5, -1), (15, 2), (40, 4)], bounds, total) == [
+    assert _binding([(5, -1), (15, 2), (40, 4)], lowest, highest, total) == [
         (5, -1),
         (15, 2),
         (40, 4),

@@ -210,11 +210,13 @@ def _add_supply_profile(
     at or before t.
     """
     bounds = [domain_bounds(vars_.start) for vars_, _ in consumers]
+    lowest = min(low for low, _ in bounds)
+    highest = max(high for _, high in bounds)
     total = sum(amount for _, amount in consumers)
-    limits = _binding(limits, bounds, total)
+    limits = _binding(limits, lowest, highest, total)
     if not limits:
         return
-    end = max(high for _, high in bounds) + 1
+    end = highest + 1
     intervals = [
         model.new_interval_var(
             vars_.start,
@@ -225,36 +227,37 @@ def _add_supply_profile(
         for vars_, _ in consumers
     ]
     demands = [amount for _, amount in consumers]
-    begin = min(0, min(low for low, _ in bounds))
-    for b, limit in limits:
-        if limit < total and b > begin:
-            block = model.new_fixed_size_interval_var(
-                begin, b - begin, f"{component_id}_not_before{b}"
-            )
-            intervals.append(block)
-            demands.append(total - limit)
+    begin = min(0, lowest)
+    for b, limit in limits:  # increasing b > 0, each limit < total
+        block = model.new_fixed_size_interval_var(
+            begin, b - begin, f"{component_id}_not_before{b}"
+        )
+        intervals.append(block)
+        demands.append(total - limit)
         begin = b
     model.add_cumulative(intervals, demands, total)
 
 
 def _binding(
-    limits: list[tuple[int, int]], bounds: list[tuple[int, int]], total: int
+    limits: list[tuple[int, int]], lowest: int, highest: int, total: int
 ) -> list[tuple[int, int]]:
     """The steps whose rule depends on where the consumers start.
 
-    Before a step that no consumer can start ahead of, the rule reads
-    0 <= limit; before one that every consumer must start ahead of, it reads
-    total <= limit. Both are known now: true ones are dropped, false ones
-    kept (they make the model infeasible, as they should). In a
-    neighbourhood sub-model many supply steps lie outside the window, and a
-    component with none left needs no constraint at all. Dropping a step
-    only widens the next block back to the previous kept step, which asks
-    no more than that next step's own rule.
+    ``lowest`` and ``highest`` bound the consumers' starts, ``total`` is all
+    they take. A step whose limit covers the total always holds. Before a
+    step that no consumer can start ahead of, the rule reads 0 <= limit;
+    before one that every consumer must start ahead of, it reads
+    total <= limit. Rules known to hold are dropped, known false ones kept
+    (they make the model infeasible, as they should). In a neighbourhood
+    sub-model many supply steps lie outside the window, and a component with
+    none left needs no constraint at all. Dropping a step only widens the
+    next block back to the previous kept step, which asks no more than that
+    next step's own rule.
     """
-    lowest = min(low for low, _ in bounds)
-    highest = max(high for _, high in bounds)
     kept = []
     for b, limit in limits:
+        if limit >= total:
+            continue
         if b <= lowest and limit >= 0:
             continue
         if b > highest and total <= limit:
