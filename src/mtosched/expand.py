@@ -8,6 +8,7 @@ pre-solve supply check and a horizon. Model code then only loops over this data.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -160,6 +161,7 @@ class ProblemData:
     #: Nothing that is not pinned may start before this time (rescheduling "now").
     not_before: int = 0
     _earliest: list[int] | None = field(default=None, repr=False, compare=False)
+    _earliest_ends: list[int] | None = field(default=None, repr=False, compare=False)
     _tails: list[int] | None = field(default=None, repr=False, compare=False)
 
     def order_of(self, operation: Operation) -> OrderPlan:
@@ -171,15 +173,22 @@ class ProblemData:
         return [order for order in self.orders.values() if order.schedulable]
 
     def earliest_starts(self) -> list[int]:
-        """A lower bound on each operation's start (release, chains, material).
+        """A lower bound on each operation's start (release, chains, material,
+        downtime).
 
-        Used to tighten variable domains and to order the heuristic's work.
-        Computed once and cached (the data does not change after expansion).
+        Used to tighten variable domains and to aim the neighbourhood search
+        at tardiness that can be avoided. An operation cannot straddle its
+        machine's downtime, so on each eligible machine it starts no earlier
+        than the first gap after its other bounds that holds it; a short
+        rush order whose one assembly machine is down when its parts are
+        ready is late whatever the rest of the plant does. Computed once and
+        cached (the data does not change after expansion).
         """
         if self._earliest is not None:
             return self._earliest
         earliest = [0] * len(self.operations)
         ends = [0] * len(self.operations)
+        gaps = {machine: _Gaps(spans) for machine, spans in self.downtime.items()}
         for operation in self.operations:  # predecessors come first by construction
             pinned = self.pinned.get(operation.index)
             if pinned is not None:
@@ -193,10 +202,23 @@ class ProblemData:
                 bound = max(
                     bound, self.material_ready(need.component_id, need.quantity)
                 )
-            earliest[operation.index] = bound
-            ends[operation.index] = bound + operation.min_duration
-        self._earliest = earliest
+            fitted = [
+                (gaps[mode.machine_id].first(bound, mode.duration), mode.duration)
+                if mode.machine_id in gaps
+                else (bound, mode.duration)
+                for mode in operation.modes
+            ]
+            earliest[operation.index] = min(start for start, _ in fitted)
+            ends[operation.index] = min(start + duration for start, duration in fitted)
+        self._earliest, self._earliest_ends = earliest, ends
         return earliest
+
+    def earliest_ends(self) -> list[int]:
+        """A lower bound on each operation's end (see :meth:`earliest_starts`)."""
+        if self._earliest_ends is None:
+            self.earliest_starts()
+        assert self._earliest_ends is not None
+        return self._earliest_ends
 
     def placements(self, solution: Solution) -> dict[int, ScheduledOperation]:
         """The placed operations of ``solution`` by operation index."""
@@ -269,6 +291,27 @@ class ProblemData:
             if total >= quantity:
                 return receipt.time
         return supply.lead_time if supply.lead_time is not None else 0
+
+
+class _Gaps:
+    """A machine's downtime, asked where the first gap for some work begins."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans  # sorted and disjoint (merge_spans)
+        self.ends = [end for _, end in spans]
+
+    def first(self, time: int, duration: int) -> int:
+        """Earliest start at or after ``time`` of ``duration`` clear of downtime.
+
+        Zero-length work is left where it is: it occupies nothing.
+        """
+        if duration <= 0:
+            return time
+        position = bisect.bisect_right(self.ends, time)
+        while position < len(self.spans) and self.spans[position][0] < time + duration:
+            time = max(time, self.spans[position][1])
+            position += 1
+        return time
 
 
 def operation_duration(row: RoutingRow, quantity: Decimal) -> int:

@@ -40,6 +40,11 @@ from mtosched.solution import Objective, Result, Solution, SolveStatus
 #: Up to this many operations, each worker runs its own neighbourhood search.
 PORTFOLIO_OPERATIONS = 600
 
+#: At most this many threads share one search on larger plants: building a
+#: sub-model is Python and holds the GIL (about a fifth of a move), so more
+#: threads would mostly wait for each other.
+SHARED_SEARCH_THREADS = 4
+
 #: Progress stages measured on the first objective's scale.
 FIRST_OBJECTIVE_STAGES = ("heuristic", "start", "sequence", "critical_path", "lns")
 
@@ -792,13 +797,18 @@ class _Driver:
             and operations <= PORTFOLIO_OPERATIONS
         )
         count = self.params.workers if parallel else 1
+        # Larger plants: one search, its threads sharing the working schedule,
+        # one CP-SAT worker each (see LargeNeighbourhoodSearch.run).
+        shared = 1 if parallel or self.params.deterministic else self.params.workers
+        shared = min(shared, SHARED_SEARCH_THREADS)
         searches = [
             LargeNeighbourhoodSearch(
                 self.data,
                 included,
                 self.objectives,
                 SearchSettings(
-                    workers=1 if parallel else self.params.workers,
+                    workers=1 if parallel else max(1, self.params.workers // shared),
+                    threads=shared,
                     seed=self.params.seed + number,
                     sub_time=self.params.lns_sub_time,
                     deterministic=self.params.deterministic,
@@ -839,7 +849,8 @@ class _Driver:
             stats = search.stats
             self.log.append(
                 f"lns: {stats.iterations} moves, {stats.improvements} improvements, "
-                f"{stats.kicks} kicks, {stats.rejected_by_check} rejected by the check"
+                f"{stats.kicks} kicks, {stats.rejected_by_check} rejected by the "
+                f"check, {stats.conflicts} overtaken by another thread's move"
             )
         return results[best]
 
