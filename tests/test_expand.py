@@ -412,3 +412,35 @@ def test_horizon_leaves_room_for_idle_time_before_downtime() -> None:
         }
     )
     assert expand(instance).horizon >= 14
+
+
+def test_earliest_starts_wait_for_a_gap_in_downtime_that_holds_the_work() -> None:
+    """Work cannot straddle downtime: each machine's first gap that holds it.
+
+    M1 is down over [10, 20). A 15-unit step ready at 0 cannot run 0-15, so on
+    M1 it starts at 20; its alternative M2 (18 units, never down) ends first.
+    The 5-unit step after it is ready at 18, inside the downtime: it starts
+    at 20. A 5-unit job ready at 0 fits before the downtime, 0-5.
+    """
+    from mtosched import Instance
+    from mtosched.expand import expand
+
+    instance = Instance.model_validate(
+        {
+            "machines": [{"machine_id": "M1"}, {"machine_id": "M2"}],
+            "routings": [
+                {"product_id": "P", "step": 1, "machine_id": "M1", "run_time": 15},
+                {"product_id": "P", "step": 1, "machine_id": "M2", "run_time": 18},
+                {"product_id": "P", "step": 2, "machine_id": "M1", "run_time": 5},
+                {"product_id": "Q", "step": 1, "machine_id": "M1", "run_time": 5},
+            ],
+            "orders": [
+                {"order_id": "SO1", "product_id": "P", "due": 50},
+                {"order_id": "SO2", "product_id": "Q", "due": 50},
+            ],
+            "downtime": [{"machine_id": "M1", "start": 10, "end": 20}],
+        }
+    )
+    data = expand(instance)
+    assert data.earliest_starts() == [0, 20, 0]
+    assert data.earliest_ends() == [18, 25, 5]

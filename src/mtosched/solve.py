@@ -552,12 +552,8 @@ class _Driver:
         replaces it when it is better.
         """
         data = self.data
-        earliest = data.earliest_starts()
-        completion = {
-            o.order_id: earliest[o.final_operation]
-            + data.operations[o.final_operation].min_duration
-            for o in included
-        }
+        earliest_ends = data.earliest_ends()
+        completion = {o.order_id: earliest_ends[o.final_operation] for o in included}
         objective = self.objectives[0]
         if objective is Objective.weighted_tardiness:
             return sum(
@@ -772,7 +768,10 @@ class _Driver:
         threads hardly help; there, each worker runs a search of its own from
         the same schedule (own seed, one CP-SAT worker each) and the best
         result wins: twice the moves on two cores, and two different paths
-        out of local optima.
+        out of local optima. On larger plants the searches would drift apart
+        for nothing; there one search runs a thread per worker (at most
+        ``SHARED_SEARCH_THREADS``) on a shared working schedule, each thread
+        solving its own sub-models with one CP-SAT worker.
         """
         from mtosched.model.lns import LargeNeighbourhoodSearch, SearchSettings
 

@@ -1,0 +1,158 @@
+"""Threads sharing one search: a sub-solution built on a schedule that moved
+meanwhile is merged only if it still fits; late-order moves free the blockers.
+
+The hand-made plant: one machine M1, orders of one 5-unit step each, every
+step using one BOLT (2 on hand, 1 more arriving at 25).
+"""
+
+from __future__ import annotations
+
+import time
+
+from builders import make_instance
+from mtosched.checker import check
+from mtosched.expand import expand
+from mtosched.heuristic import best_construction
+from mtosched.model.lns import (
+    LargeNeighbourhoodSearch,
+    SearchSettings,
+    _covered,
+    _Index,
+    _peak,
+)
+from mtosched.solution import Objective, ScheduledOperation, Solution
+
+
+def _plant(dues: dict[str, int], bolts: bool = True, **tables):  # type: ignore[no-untyped-def]
+    routings = [
+        {"product_id": f"P_{o}", "step": 1, "machine_id": "M1", "run_time": 5}
+        for o in dues
+    ]
+    orders = [
+        {"order_id": o, "product_id": f"P_{o}", "due": due, "weight": 1}
+        for o, due in dues.items()
+    ]
+    if bolts:
+        tables |= {
+            "bom": [
+                {"product_id": f"P_{o}", "component_id": "BOLT", "quantity": 1}
+                for o in dues
+            ],
+            "components": [{"component_id": "BOLT", "on_hand": 2}],
+            "supplies": [{"component_id": "BOLT", "quantity": 1, "arrival": 25}],
+        }
+    return make_instance(["M1"], routings, orders, **tables)
+
+
+def _search(data, threads: int = 1) -> LargeNeighbourhoodSearch:  # type: ignore[no-untyped-def]
+    return LargeNeighbourhoodSearch(
+        data,
+        data.schedulable_orders(),
+        [Objective.weighted_tardiness],
+        SearchSettings(workers=1, threads=threads, seed=0),
+        accept=lambda solution: True,
+    )
+
+
+def _at(order: str, start: int) -> ScheduledOperation:
+    return ScheduledOperation(order, 1, "M1", start, start + 5)
+
+
+def _stale_move_on_c():  # type: ignore[no-untyped-def]
+    """C's sub-model built on A 0-5, B 25-30, C 30-35; then B moved to 5-10."""
+    instance = _plant({"A": 5, "B": 40, "C": 15})
+    incumbent = Solution([_at("A", 0), _at("B", 25), _at("C", 30)])
+    assert check(instance, incumbent).ok
+    data = expand(instance)
+    search = _search(data)
+    index = _Index(data, incumbent)
+    prepared = search._prepare(index, ["C"], 1.0)
+    op = {o.order_id: o.index for o in data.operations}
+    index.move({op["B"]: _at("B", 5)})  # another thread's move, itself valid
+    assert check(instance, Solution([_at("A", 0), _at("B", 5), _at("C", 30)])).ok
+    return search, index, prepared, op
+
+
+def test_a_stale_sub_solution_that_still_fits_is_merged() -> None:
+    search, index, prepared, op = _stale_move_on_c()
+    assert prepared.version != index.version
+    assert search._fits(index, prepared, {op["C"]: _at("C", 25)})
+
+
+def test_a_stale_sub_solution_overlapping_the_other_move_is_refused() -> None:
+    search, index, prepared, op = _stale_move_on_c()
+    assert not search._fits(index, prepared, {op["C"]: _at("C", 7)})
+
+
+def test_a_stale_sub_solution_short_of_material_is_refused() -> None:
+    """C at 10-15 was fine with B at 25 (two bolts by then); with B at 5 it
+    would make three bolts used before the third arrives."""
+    search, index, prepared, op = _stale_move_on_c()
+    assert search._machines_fit(index, {op["C"]: _at("C", 10)})
+    assert not search._fits(index, prepared, {op["C"]: _at("C", 10)})
+
+
+def test_a_sub_solution_whose_operations_moved_meanwhile_is_refused() -> None:
+    search, index, prepared, op = _stale_move_on_c()
+    index.move({op["C"]: _at("C", 40)})
+    assert not search._fits(index, prepared, {op["C"]: _at("C", 45)})
+
+
+def test_peak_and_coverage() -> None:
+    from decimal import Decimal
+
+    assert _peak([(0, 5), (5, 10), (3, 6)]) == 2  # touching spans do not overlap
+    assert _peak([(0, 5), (1, 4), (2, 3), (4, 4)]) == 3  # empty spans take no room
+    supply = expand(_plant({"A": 5})).supplies["BOLT"]
+    one = Decimal(1)
+    assert _covered(supply, [(0, one), (3, one), (25, one)])
+    assert not _covered(supply, [(0, one), (3, one), (24, one)])
+    assert not _covered(supply, [(7, one), (7, one), (7, one)])  # same time counts
+
+
+def test_blockers_are_the_work_that_ran_while_a_late_order_waited() -> None:
+    instance = _plant({"A": 20, "B": 20, "C": 5, "D": 20}, bolts=False)
+    incumbent = Solution([_at("A", 0), _at("B", 5), _at("C", 10), _at("D", 15)])
+    data = expand(instance)
+    search = _search(data)
+    index = _Index(data, incumbent)
+    op = {o.order_id: o.index for o in data.operations}
+    blockers = search._blockers(index, search.orders["C"])
+    assert blockers == [op["B"], op["A"]]  # nearest first; D came after
+    late = search._late_orders(index)
+    assert late == [(10.0, "C")]
+    assert search._around_late(index, late)[:3] == ["C", "B", "A"]
+
+
+def test_orders_late_whatever_happens_are_not_aimed_at() -> None:
+    """M1 is down over [2, 10): C (due 5) cannot end before 15 on its own."""
+    instance = _plant(
+        {"C": 5}, bolts=False, downtime=[{"machine_id": "M1", "start": 2, "end": 10}]
+    )
+    data = expand(instance)
+    search = _search(data)
+    assert search.late_from == {"C": 15}
+    assert search._late_orders(_Index(data, Solution([_at("C", 10)]))) == []
+    assert search._late_orders(_Index(data, Solution([_at("C", 12)]))) == [(2.0, "C")]
+
+
+def test_threads_sharing_a_search_never_merge_what_the_checker_refuses() -> None:
+    """Two threads on a generated plant: every schedule they pass to the check
+    is clean (a bad merge would show as a rejection), and the result too."""
+    from mtosched.generate import generate_instance
+
+    instance = generate_instance("ebike", orders=80, seed=4, due_tightness=0.7)
+    data = expand(instance)
+    start = best_construction(data, Objective.weighted_tardiness, time_budget=0.5)
+    search = LargeNeighbourhoodSearch(
+        data,
+        data.schedulable_orders(),
+        [Objective.weighted_tardiness],
+        SearchSettings(workers=1, threads=2, seed=1, relax_all_operations=0),
+        accept=lambda solution: check(instance, solution).ok,
+    )
+    best = search.run(start, time.perf_counter() + 8)
+    assert search.stats.iterations > 10
+    assert search.stats.rejected_by_check == 0
+    assert check(instance, best).ok
+    assert search.values(best) <= search.values(start)
