@@ -76,9 +76,9 @@ class _Index:
     """Where everything is in the working schedule, kept up to date move by move.
 
     ``longest`` is an upper bound of the longest placement per machine (it
-    only bounds how far back :meth:`overlapping` looks). ``version`` counts
-    the moves that changed something, so a sub-model built on an older state
-    can tell.
+    only bounds how far back :meth:`overlapping` looks). ``version`` grows
+    with every placement a move changes, so a sub-model built on an older
+    state can tell.
     """
 
     def __init__(self, data: ProblemData, solution: Solution) -> None:
