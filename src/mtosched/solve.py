@@ -20,6 +20,7 @@ from where the reference has them, undoing what the stage bought.
 
 from __future__ import annotations
 
+import functools
 import signal
 import threading
 import time
@@ -773,7 +774,11 @@ class _Driver:
         ``SHARED_SEARCH_THREADS``) on a shared working schedule, each thread
         solving its own sub-models with one CP-SAT worker.
         """
-        from mtosched.model.lns import LargeNeighbourhoodSearch, SearchSettings
+        from mtosched.model.lns import (
+            LargeNeighbourhoodSearch,
+            SearchSettings,
+            run_in_threads,
+        )
 
         self.independent_checker()  # built before the searches' threads share it
         # What exists now (the checker's plan, the incumbent) lives to the end;
@@ -824,24 +829,11 @@ class _Driver:
             deadline, work = time.perf_counter() + self.remaining(), None
         stop = self.interrupt.requested
         results: list[Solution] = [incumbent] * count
-        errors: list[BaseException] = []
 
         def run(number: int) -> None:
-            try:
-                results[number] = searches[number].run(incumbent, deadline, stop, work)
-            except BaseException as error:  # re-raised below, in the caller's thread
-                errors.append(error)
+            results[number] = searches[number].run(incumbent, deadline, stop, work)
 
-        if count == 1:
-            run(0)
-        else:
-            threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-        if errors:
-            raise errors[0]
+        run_in_threads([functools.partial(run, n) for n in range(count)])
         best = min(range(count), key=lambda n: (self.values(results[n]), n))
         for search in searches:
             self.work += search.work

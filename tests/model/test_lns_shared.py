@@ -156,3 +156,28 @@ def test_threads_sharing_a_search_never_merge_what_the_checker_refuses() -> None
     assert search.stats.rejected_by_check == 0
     assert check(instance, best).ok
     assert search.values(best) <= search.values(start)
+
+
+def test_run_in_threads_waits_for_all_and_raises_the_first_error() -> None:
+    import threading
+
+    import pytest
+
+    from mtosched.model.lns import run_in_threads
+
+    seen: list[str] = []
+    run_in_threads([lambda: seen.append(threading.current_thread().name)])
+    assert seen == [threading.current_thread().name]  # one task: the caller's
+
+    done = threading.Event()
+
+    def slow() -> None:
+        time.sleep(0.2)
+        done.set()
+
+    def failing() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        run_in_threads([slow, failing])
+    assert done.is_set()  # the other task was waited for

@@ -147,6 +147,32 @@ def _remove(entries: list, item: tuple) -> None:  # type: ignore[type-arg]
     del entries[position]
 
 
+def run_in_threads(tasks: Sequence[Callable[[], None]]) -> None:
+    """Run each task in a thread of its own and wait for all of them.
+
+    A single task runs in the caller's thread. The first error any task
+    raised is raised again here, in the caller's thread.
+    """
+    if len(tasks) == 1:
+        tasks[0]()
+        return
+    errors: list[BaseException] = []
+
+    def guarded(task: Callable[[], None]) -> None:
+        try:
+            task()
+        except BaseException as error:  # re-raised below
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(task,)) for task in tasks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
 def _peak(spans: list[tuple[int, int]]) -> int:
     """The most of ``spans`` (start, end) that overlap at any one time."""
     events = sorted(
@@ -334,29 +360,15 @@ class LargeNeighbourhoodSearch:
         state = _State(self, incumbent)
         lock = threading.Lock()
         finished = threading.Event()
-        errors: list[BaseException] = []
 
         def search() -> None:
             try:
                 while self._step(state, lock, deadline, stop, work_budget, finished):
                     pass
-            except BaseException as error:  # re-raised in the caller's thread
-                errors.append(error)
+            finally:  # one thread done (time, stop, nothing to free, an error): all
                 finished.set()
 
-        if self.settings.threads <= 1:
-            search()
-        else:
-            threads = [
-                threading.Thread(target=search, name=f"lns-{number}")
-                for number in range(self.settings.threads)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-        if errors:
-            raise errors[0]
+        run_in_threads([search] * max(1, self.settings.threads))
         if state.pending:
             state.best, state.best_values = self._verify(
                 state.working, state.working_values, state.best, state.best_values
