@@ -159,12 +159,21 @@ def test_lexicographic_objective_from_the_cli(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigint_writes_the_best_schedule_so_far(tmp_path: Path) -> None:
-    """Ctrl-C during the search still leaves a complete, valid result folder."""
+    """Ctrl-C during the search still leaves a complete, valid result folder.
+
+    The plant is large enough (over 600 operations) for the neighbourhood
+    search's threads to share one schedule, and tight enough that the search
+    reports progress: the signal lands while sub-models are solved side by
+    side (CP-SAT's own SIGINT handler aborted the process there).
+    """
     from mtosched.generate import generate_instance
     from mtosched.io.instance_writer import write_instance
 
     instance_dir = tmp_path / "big"
-    write_instance(generate_instance("ebike", orders=150, seed=3), instance_dir)
+    write_instance(
+        generate_instance("ebike", orders=500, seed=3, due_tightness=0.9),
+        instance_dir,
+    )
     out = tmp_path / "plan"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
@@ -193,9 +202,9 @@ def test_sigint_writes_the_best_schedule_so_far(tmp_path: Path) -> None:
     while time.monotonic() < deadline:  # wait until the search is under way
         line = process.stdout.readline()
         seen += line
-        if "heuristic" in line or "weighted_tardiness " in line or "lns" in line:
+        if " lns " in line:
             break
-    time.sleep(2)
+    time.sleep(1)
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=60)
     seen += output

@@ -788,6 +788,12 @@ class LargeNeighbourhoodSearch:
         parameters.random_seed = (
             self.settings.seed + self.stats.iterations + self.stats.kicks
         )
+        # Ctrl-C is solve()'s to handle (it stops the search between moves).
+        # CP-SAT's own handler is one per process: solves running side by side
+        # (the threads of a search, or the portfolio's searches) each set and
+        # reset it, and a SIGINT between the two aborted the process
+        # (std::bad_function_call) instead of returning the best schedule.
+        parameters.catch_sigint_signal = False
         if self.settings.deterministic:
             parameters.max_deterministic_time = max(0.01, budget)
             parameters.max_time_in_seconds = 3600.0  # the work limit decides
