@@ -444,3 +444,15 @@ def test_earliest_starts_wait_for_a_gap_in_downtime_that_holds_the_work() -> Non
     data = expand(instance)
     assert data.earliest_starts() == [0, 20, 0]
     assert data.earliest_ends() == [18, 25, 5]
+
+
+def test_pinning_recomputes_earliest_starts_and_ends_together() -> None:
+    """Both bounds are one cached pair: a pinned copy ("now" = 30) gets both
+    new, even when the original had them computed already."""
+    from mtosched.expand import pin
+
+    data = expand(instance_from_dict(three_level()))
+    assert data.earliest_starts()[0] == 0 and data.earliest_ends()[0] > 0
+    later = pin(data, {}, not_before=30)
+    assert min(later.earliest_ends()) > 30  # asked first: nothing left over
+    assert min(later.earliest_starts()) >= 30

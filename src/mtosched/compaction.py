@@ -10,11 +10,10 @@ schedule compact, applied to every schedule a solve returns.
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
 from decimal import Decimal
 
-from mtosched.expand import ProblemData
+from mtosched.expand import ProblemData, clear_of_downtime
 from mtosched.solution import ScheduledOperation, Solution
 
 
@@ -37,24 +36,6 @@ def _tracks(
         ends[choice] = max(ends[choice], op.end)
         track_of[(op.machine_id, op.work_order_id, op.step)] = (op.machine_id, choice)
     return track_of
-
-
-def _clear_of_downtime(
-    windows: list[tuple[int, int]], start: int, duration: int
-) -> int:
-    """Earliest t >= start with [t, t + duration) free of every window."""
-    if duration <= 0:
-        return start
-    position = bisect.bisect_right(windows, (start, float("inf"))) - 1
-    position = max(position, 0)
-    t = start
-    for begin, end in windows[position:]:
-        if end <= t:
-            continue
-        if begin >= t + duration:
-            break
-        t = end
-    return t
 
 
 def left_shift(data: ProblemData, solution: Solution) -> Solution:
@@ -104,7 +85,7 @@ def left_shift(data: ProblemData, solution: Solution) -> Solution:
                     need.component_id, consumed[need.component_id] + need.quantity
                 ),
             )
-        start = _clear_of_downtime(
+        start = clear_of_downtime(
             data.downtime.get(placed.machine_id, []), lower, duration
         )
         start = min(start, placed.start)  # never later than it was

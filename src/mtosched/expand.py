@@ -160,8 +160,10 @@ class ProblemData:
     pinned: dict[int, ScheduledOperation] = field(default_factory=dict)
     #: Nothing that is not pinned may start before this time (rescheduling "now").
     not_before: int = 0
-    _earliest: list[int] | None = field(default=None, repr=False, compare=False)
-    _earliest_ends: list[int] | None = field(default=None, repr=False, compare=False)
+    #: Cached (earliest starts, earliest ends): see :meth:`earliest_starts`.
+    _earliest: tuple[list[int], list[int]] | None = field(
+        default=None, repr=False, compare=False
+    )
     _tails: list[int] | None = field(default=None, repr=False, compare=False)
 
     def order_of(self, operation: Operation) -> OrderPlan:
@@ -184,11 +186,17 @@ class ProblemData:
         ready is late whatever the rest of the plant does. Computed once and
         cached (the data does not change after expansion).
         """
+        return self._earliest_bounds()[0]
+
+    def earliest_ends(self) -> list[int]:
+        """A lower bound on each operation's end (see :meth:`earliest_starts`)."""
+        return self._earliest_bounds()[1]
+
+    def _earliest_bounds(self) -> tuple[list[int], list[int]]:
         if self._earliest is not None:
             return self._earliest
         earliest = [0] * len(self.operations)
         ends = [0] * len(self.operations)
-        gaps = {machine: _Gaps(spans) for machine, spans in self.downtime.items()}
         for operation in self.operations:  # predecessors come first by construction
             pinned = self.pinned.get(operation.index)
             if pinned is not None:
@@ -203,22 +211,18 @@ class ProblemData:
                     bound, self.material_ready(need.component_id, need.quantity)
                 )
             fitted = [
-                (gaps[mode.machine_id].first(bound, mode.duration), mode.duration)
-                if mode.machine_id in gaps
-                else (bound, mode.duration)
+                (
+                    clear_of_downtime(
+                        self.downtime.get(mode.machine_id, []), bound, mode.duration
+                    ),
+                    mode.duration,
+                )
                 for mode in operation.modes
             ]
             earliest[operation.index] = min(start for start, _ in fitted)
             ends[operation.index] = min(start + duration for start, duration in fitted)
-        self._earliest, self._earliest_ends = earliest, ends
-        return earliest
-
-    def earliest_ends(self) -> list[int]:
-        """A lower bound on each operation's end (see :meth:`earliest_starts`)."""
-        if self._earliest_ends is None:
-            self.earliest_starts()
-        assert self._earliest_ends is not None
-        return self._earliest_ends
+        self._earliest = earliest, ends
+        return self._earliest
 
     def placements(self, solution: Solution) -> dict[int, ScheduledOperation]:
         """The placed operations of ``solution`` by operation index."""
@@ -293,25 +297,23 @@ class ProblemData:
         return supply.lead_time if supply.lead_time is not None else 0
 
 
-class _Gaps:
-    """A machine's downtime, asked where the first gap for some work begins."""
+def clear_of_downtime(windows: list[tuple[int, int]], start: int, duration: int) -> int:
+    """Earliest t >= start with [t, t + duration) free of every window.
 
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
-        self.spans = spans  # sorted and disjoint (merge_spans)
-        self.ends = [end for _, end in spans]
-
-    def first(self, time: int, duration: int) -> int:
-        """Earliest start at or after ``time`` of ``duration`` clear of downtime.
-
-        Zero-length work is left where it is: it occupies nothing.
-        """
-        if duration <= 0:
-            return time
-        position = bisect.bisect_right(self.ends, time)
-        while position < len(self.spans) and self.spans[position][0] < time + duration:
-            time = max(time, self.spans[position][1])
-            position += 1
-        return time
+    ``windows`` are sorted and disjoint (as :func:`merge_spans` leaves them).
+    Zero-length work is left where it is: it occupies nothing.
+    """
+    if duration <= 0:
+        return start
+    position = max(bisect.bisect_right(windows, (start, math.inf)) - 1, 0)
+    t = start
+    for begin, end in windows[position:]:
+        if end <= t:
+            continue
+        if begin >= t + duration:
+            break
+        t = end
+    return t
 
 
 def operation_duration(row: RoutingRow, quantity: Decimal) -> int:

@@ -58,6 +58,11 @@ def _at(order: str, start: int) -> ScheduledOperation:
     return ScheduledOperation(order, 1, "M1", start, start + 5)
 
 
+def _fits(search, index, prepared, changed) -> bool:  # type: ignore[no-untyped-def]
+    """The search's second look at a stale move, as it merges one."""
+    return search._fits(index, prepared, changed, index.consumption_after(changed))
+
+
 def _stale_move_on_c():  # type: ignore[no-untyped-def]
     """C's sub-model built on A 0-5, B 25-30, C 30-35; then B moved to 5-10."""
     instance = _plant({"A": 5, "B": 40, "C": 15})
@@ -76,12 +81,12 @@ def _stale_move_on_c():  # type: ignore[no-untyped-def]
 def test_a_stale_sub_solution_that_still_fits_is_merged() -> None:
     search, index, prepared, op = _stale_move_on_c()
     assert prepared.version != index.version
-    assert search._fits(index, prepared, {op["C"]: _at("C", 25)})
+    assert _fits(search, index, prepared, {op["C"]: _at("C", 25)})
 
 
 def test_a_stale_sub_solution_overlapping_the_other_move_is_refused() -> None:
     search, index, prepared, op = _stale_move_on_c()
-    assert not search._fits(index, prepared, {op["C"]: _at("C", 7)})
+    assert not _fits(search, index, prepared, {op["C"]: _at("C", 7)})
 
 
 def test_a_stale_sub_solution_short_of_material_is_refused() -> None:
@@ -89,13 +94,13 @@ def test_a_stale_sub_solution_short_of_material_is_refused() -> None:
     would make three bolts used before the third arrives."""
     search, index, prepared, op = _stale_move_on_c()
     assert search._machines_fit(index, {op["C"]: _at("C", 10)})
-    assert not search._fits(index, prepared, {op["C"]: _at("C", 10)})
+    assert not _fits(search, index, prepared, {op["C"]: _at("C", 10)})
 
 
 def test_a_sub_solution_whose_operations_moved_meanwhile_is_refused() -> None:
     search, index, prepared, op = _stale_move_on_c()
     index.move({op["C"]: _at("C", 40)})
-    assert not search._fits(index, prepared, {op["C"]: _at("C", 45)})
+    assert not _fits(search, index, prepared, {op["C"]: _at("C", 45)})
 
 
 def test_peak_and_coverage() -> None:
@@ -103,11 +108,16 @@ def test_peak_and_coverage() -> None:
 
     assert _peak([(0, 5), (5, 10), (3, 6)]) == 2  # touching spans do not overlap
     assert _peak([(0, 5), (1, 4), (2, 3), (4, 4)]) == 3  # empty spans take no room
+    from mtosched.model.material import FrozenConsumption
+
     supply = expand(_plant({"A": 5})).supplies["BOLT"]
-    one = Decimal(1)
-    assert _covered(supply, [(0, one), (3, one), (25, one)])
-    assert not _covered(supply, [(0, one), (3, one), (24, one)])
-    assert not _covered(supply, [(7, one), (7, one), (7, one)])  # same time counts
+
+    def bolts(*starts: int) -> FrozenConsumption:
+        return FrozenConsumption(("BOLT", start, Decimal(1)) for start in starts)
+
+    assert _covered(supply, bolts(0, 3, 25))
+    assert not _covered(supply, bolts(0, 3, 24))
+    assert not _covered(supply, bolts(7, 7, 7))  # same time counts
 
 
 def test_blockers_are_the_work_that_ran_while_a_late_order_waited() -> None:

@@ -29,7 +29,7 @@ from ortools.sat.python import cp_model
 from mtosched.expand import ComponentSupply, Operation, OrderPlan, ProblemData
 from mtosched.kpi import SUM_OBJECTIVES, objective_value, order_results, order_share
 from mtosched.model.builder import FixedPart, ScheduleModel
-from mtosched.model.material import FrozenConsumption
+from mtosched.model.material import FrozenConsumption, supply_steps
 from mtosched.solution import Objective, ScheduledOperation, Solution
 
 Values = tuple  # lexicographic objective values of a schedule
@@ -101,8 +101,10 @@ class _Index:
             for machine, entries in self.by_machine.items()
         }
 
-    def move(self, changed: dict[int, ScheduledOperation]) -> None:
-        """Take a move's new placements in, without rebuilding from scratch."""
+    def consumption_after(
+        self, changed: dict[int, ScheduledOperation]
+    ) -> FrozenConsumption:
+        """The consumption totals once ``changed`` replaces the placements."""
         before: list[tuple[str, int, Decimal]] = []
         after: list[tuple[str, int, Decimal]] = []
         for index, new in changed.items():
@@ -111,18 +113,38 @@ class _Index:
                 continue
             needs = self.data.operations[index].needs
             if old is not None:
+                before += [(n.component_id, old.start, n.quantity) for n in needs]
+            after += [(n.component_id, new.start, n.quantity) for n in needs]
+        if not (before or after):
+            return self.consumption
+        return self.consumption.moved(before, after)
+
+    def move(
+        self,
+        changed: dict[int, ScheduledOperation],
+        consumption: FrozenConsumption | None = None,
+    ) -> None:
+        """Take a move's new placements in, without rebuilding from scratch.
+
+        ``consumption`` is :meth:`consumption_after` of the same move, when the
+        caller has it already.
+        """
+        if consumption is None:
+            consumption = self.consumption_after(changed)
+        for index, new in changed.items():
+            old = self.placement.get(index)
+            if old == new:
+                continue
+            if old is not None:
                 _remove(self.by_machine[old.machine_id], (old.start, old.end, index))
                 _remove(self.starts, (old.start, index))
-                before += [(n.component_id, old.start, n.quantity) for n in needs]
             self.placement[index] = new
             bisect.insort(self.by_machine[new.machine_id], (new.start, new.end, index))
             bisect.insort(self.starts, (new.start, index))
             longest = self.longest.get(new.machine_id, 0)
             self.longest[new.machine_id] = max(longest, new.end - new.start)
-            after += [(n.component_id, new.start, n.quantity) for n in needs]
             self.version += 1
-        if before or after:
-            self.consumption = self.consumption.moved(before, after)
+        self.consumption = consumption
 
     def overlapping(self, machine: str, begin: int, end: int) -> list[int]:
         """Operations on ``machine`` that intersect [begin, end)."""
@@ -186,27 +208,13 @@ def _peak(spans: list[tuple[int, int]]) -> int:
     return peak
 
 
-def _covered(supply: ComponentSupply, uses: list[tuple[int, Decimal]]) -> bool:
-    """Whether the receipts cover ``uses`` ((start, quantity), in time order).
-
-    By every start, everything consumed up to then must have arrived; a
-    lead-time buy makes the component unlimited from its time on.
-    """
-    receipts = supply.receipts
-    arrived, consumed, position = Decimal(0), Decimal(0), 0
-    for number, (start, quantity) in enumerate(uses):
-        consumed += quantity
-        if number + 1 < len(uses) and uses[number + 1][0] == start:
-            continue  # uses at the same time count together
-        while position < len(receipts) and receipts[position].time <= start:
-            receipt = receipts[position]
-            if receipt.quantity is None:
-                return True
-            arrived += receipt.quantity
-            position += 1
-        if consumed > arrived:
-            return False
-    return True
+def _covered(supply: ComponentSupply, consumption: FrozenConsumption) -> bool:
+    """Whether the receipts cover the component's consumption: the material
+    rule of the model (:func:`supply_steps`), before every supply step."""
+    return all(
+        consumption.before(supply.component_id, step) <= arrived
+        for step, arrived in supply_steps(supply)
+    )
 
 
 @dataclass
@@ -444,11 +452,13 @@ class LargeNeighbourhoodSearch:
     ) -> None:
         """Merge a sub-solution into the working schedule if it is no worse."""
         index = state.index
-        stale = prepared.index is not index or prepared.version != index.version
-        if stale and not self._fits(index, prepared, changed):
-            self.stats.conflicts += 1
-            state.stale += 1
-            return
+        consumption = None  # computed below only if the move needs a second look
+        if prepared.index is not index or prepared.version != index.version:
+            consumption = index.consumption_after(changed)
+            if not self._fits(index, prepared, changed, consumption):
+                self.stats.conflicts += 1
+                state.stale += 1
+                return
         candidate = self._merge(state.working, changed)
         values = self._values_after(index, state.working_values, changed)
         if values is None:
@@ -458,7 +468,7 @@ class LargeNeighbourhoodSearch:
             return
         state.stale = 0 if values < state.working_values else state.stale + 1
         state.working, state.working_values = candidate, values
-        index.move(changed)
+        index.move(changed, consumption)
         if values >= state.best_values:
             return
         self.stats.improvements += 1
@@ -480,6 +490,7 @@ class LargeNeighbourhoodSearch:
         index: _Index,
         prepared: _Prepared,
         changed: dict[int, ScheduledOperation],
+        consumption: FrozenConsumption,
     ) -> bool:
         """Whether a sub-solution built on an older working schedule fits this one.
 
@@ -490,13 +501,17 @@ class LargeNeighbourhoodSearch:
         again against the schedule as it is now: its operations are still
         where it found them, no placement overlaps other work beyond the
         machine's capacity, and the receipts still cover every component its
-        operations consume.
+        operations consume (``consumption`` is the one after the move).
         """
         placement = index.placement
         if any(placement.get(i) != placed for i, placed in prepared.inside.items()):
             return False
-        return self._machines_fit(index, changed) and self._material_fits(
-            index, changed
+        components = {
+            need.component_id for i in changed for need in self.data.operations[i].needs
+        }
+        return self._machines_fit(index, changed) and all(
+            _covered(self.data.supplies[component_id], consumption)
+            for component_id in components
         )
 
     def _machines_fit(
@@ -514,32 +529,15 @@ class LargeNeighbourhoodSearch:
             }
             if not others:
                 continue
-            if self.data.capacity.get(machine, 1) == 1:
+            capacity = self.data.capacity[machine]
+            if capacity == 1:
                 return False
             theirs = [
                 (index.placement[o].start, index.placement[o].end) for o in others
             ]
-            if _peak(mine + theirs) > self.data.capacity[machine]:
+            if _peak(mine + theirs) > capacity:
                 return False
         return True
-
-    def _material_fits(
-        self, index: _Index, changed: dict[int, ScheduledOperation]
-    ) -> bool:
-        before: list[tuple[str, int, Decimal]] = []
-        after: list[tuple[str, int, Decimal]] = []
-        for op_index, placed in changed.items():
-            old = index.placement[op_index]
-            for need in self.data.operations[op_index].needs:
-                before.append((need.component_id, old.start, need.quantity))
-                after.append((need.component_id, placed.start, need.quantity))
-        if not after:
-            return True
-        consumption = index.consumption.moved(before, after)
-        return all(
-            _covered(self.data.supplies[component_id], consumption.uses(component_id))
-            for component_id in {component_id for component_id, _, _ in after}
-        )
 
     def _verify(
         self,
@@ -651,14 +649,13 @@ class LargeNeighbourhoodSearch:
         the order to finish sooner.
         """
         blockers: list[tuple[int, int]] = []
-        release = order.release
         for op_index in order.operations:
             placed = index.placement.get(op_index)
             if placed is None:
                 continue
             operation = self.data.operations[op_index]
             ready = max(
-                [release]
+                [order.release]
                 + [
                     index.placement[p].end
                     for p in operation.predecessors

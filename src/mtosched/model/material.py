@@ -145,11 +145,6 @@ class FrozenConsumption:
                 total -= quantity
         return total
 
-    def uses(self, component_id: str) -> list[tuple[int, Decimal]]:
-        """Every (start, quantity) use of ``component_id``, in time order
-        (plant-wide: what :meth:`without` takes off is still in)."""
-        return self._entries.get(component_id, [])
-
     def total(self, component_id: str) -> Decimal:
         """Everything the frozen operations consume of ``component_id``."""
         totals = self._totals.get(component_id)
