@@ -245,13 +245,18 @@ class _State:
     """The schedules a search works on, shared by its threads (under a lock)."""
 
     def __init__(self, search: LargeNeighbourhoodSearch, incumbent: Solution) -> None:
+        self.data = search.data
         self.best, self.best_values = incumbent, search.values(incumbent)  # passed
-        self.working, self.working_values = self.best, self.best_values
-        self.index = _Index(search.data, self.working)
+        self.reset_to(self.best, self.best_values)
         self.pending = False  # the working schedule beats ``best`` but is untested
         self.check_cost = 0.0
         self.last_check = time.perf_counter()
         self.stale = 0  # moves in a row without improvement
+
+    def reset_to(self, working: Solution, values: Values) -> None:
+        """Go on from ``working`` (an index built afresh, not moved there)."""
+        self.working, self.working_values = working, values
+        self.index = _Index(self.data, working)
 
 
 class LargeNeighbourhoodSearch:
@@ -435,14 +440,12 @@ class LargeNeighbourhoodSearch:
             state.best is not state.working
             and state.working_values != state.best_values
         ):
-            state.working, state.working_values = state.best, state.best_values
-            state.index = _Index(self.data, state.working)
+            state.reset_to(state.best, state.best_values)
         state.stale = 0
         kicked = self.kick(state.index, state.working, budget)
         if kicked is not None:
             self.stats.kicks += 1
-            state.working, state.working_values = kicked, self.values(kicked)
-            state.index = _Index(self.data, state.working)
+            state.reset_to(kicked, self.values(kicked))
 
     def _take(
         self,
@@ -482,8 +485,7 @@ class LargeNeighbourhoodSearch:
             state.check_cost = state.last_check - started
             state.pending = False
             if state.best is not state.working:  # rolled back: go on from the best
-                state.working, state.working_values = state.best, state.best_values
-                state.index = _Index(self.data, state.working)
+                state.reset_to(state.best, state.best_values)
 
     def _fits(
         self,
