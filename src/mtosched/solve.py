@@ -840,7 +840,8 @@ class _Driver:
             stats = search.stats
             self.log.append(
                 f"lns: {stats.iterations} moves, {stats.improvements} improvements, "
-                f"{stats.kicks} kicks, {stats.rejected_by_check} rejected by the "
+                f"{stats.kicks} kicks, {stats.wide} wide, "
+                f"{stats.rejected_by_check} rejected by the "
                 f"check, {stats.conflicts} overtaken by another thread's move"
             )
         return results[best]
