@@ -146,9 +146,7 @@ def test_orders_late_whatever_happens_are_not_aimed_at() -> None:
     assert search._late_orders(_Index(data, Solution([_at("C", 12)]))) == [(2.0, "C")]
 
 
-def test_threads_sharing_a_search_never_merge_what_the_checker_refuses() -> None:
-    """Two threads on a generated plant: every schedule they pass to the check
-    is clean (a bad merge would show as a rejection), and the result too."""
+def _generated_search(**settings):  # type: ignore[no-untyped-def]
     from mtosched.generate import generate_instance
 
     instance = generate_instance("ebike", orders=80, seed=4, due_tightness=0.7)
@@ -158,9 +156,18 @@ def test_threads_sharing_a_search_never_merge_what_the_checker_refuses() -> None
         data,
         data.schedulable_orders(),
         [Objective.weighted_tardiness],
-        SearchSettings(workers=1, threads=2, seed=1, relax_all_operations=0),
+        SearchSettings(
+            workers=1, threads=2, seed=1, relax_all_operations=0, **settings
+        ),
         accept=lambda solution: check(instance, solution).ok,
     )
+    return instance, start, search
+
+
+def test_threads_sharing_a_search_never_merge_what_the_checker_refuses() -> None:
+    """Two threads on a generated plant: every schedule they pass to the check
+    is clean (a bad merge would show as a rejection), and the result too."""
+    instance, start, search = _generated_search()
     best = search.run(start, time.perf_counter() + 8)
     assert search.stats.iterations > 10
     assert search.stats.rejected_by_check == 0
@@ -191,3 +198,118 @@ def test_run_in_threads_waits_for_all_and_raises_the_first_error() -> None:
     with pytest.raises(ValueError, match="boom"):
         run_in_threads([slow, failing])
     assert done.is_set()  # the other task was waited for
+
+
+def test_a_wide_move_frees_a_late_order_and_what_starts_before_its_end() -> None:
+    instance = _plant({"A": 50, "B": 50, "C": 5, "D": 50, "E": 50}, bolts=False)
+    incumbent = Solution(
+        [_at("A", 0), _at("B", 5), _at("C", 10), _at("D", 15), _at("E", 20)]
+    )
+    data = expand(instance)
+    search = LargeNeighbourhoodSearch(
+        data,
+        data.schedulable_orders(),
+        [Objective.weighted_tardiness],
+        SearchSettings(workers=1, threads=2, seed=0, wide_operations=2),
+        accept=lambda solution: True,
+    )
+    index = _Index(data, incumbent)
+    late = search._late_orders(index)
+    assert late == [(10.0, "C")]
+    assert search._wide_orders(index, late) == ["C", "B"]  # latest start first
+    search.settings.wide_operations = 10  # at most half the plant: 2 operations
+    assert search._wide_orders(index, late) == ["C", "B"]
+    nothing_late = search._wide_orders(index, [])
+    assert len(nothing_late) == 2 and set(nothing_late) <= {"A", "B", "C", "D", "E"}
+
+
+def test_a_wide_move_has_every_core_and_the_other_threads_wait() -> None:
+    """No other sub-model is being solved while a wide one is, and the wide
+    one gets a CP-SAT worker per thread."""
+    import threading
+
+    instance, start, search = _generated_search(wide_every=0.5, wide_time=1.0)
+    solves: list[tuple[float, float, str, int]] = []
+    lock = threading.Lock()
+    solve = search._solve
+
+    def recorded(prepared):  # type: ignore[no-untyped-def]
+        began = time.perf_counter()
+        outcome = solve(prepared)
+        with lock:
+            workers = prepared.solver.parameters.num_workers
+            solves.append((began, time.perf_counter(), prepared.mode, workers))
+        return outcome
+
+    search._solve = recorded  # type: ignore[method-assign]
+    best = search.run(start, time.perf_counter() + 6)
+    wide = [s for s in solves if s[2] == "wide"]
+    others = [s for s in solves if s[2] != "wide"]
+    assert search.stats.wide == len(wide) >= 2
+    assert all(workers == 2 for *_, workers in wide)
+    assert all(workers == 1 for *_, workers in others)
+    for began, ended, *_ in wide:
+        assert not [o for o in others if o[0] < ended and began < o[1]]
+    assert search.stats.rejected_by_check == 0
+    assert check(instance, best).ok
+
+
+def test_a_failed_solve_stops_the_search_instead_of_leaving_a_thread_waiting() -> None:
+    """A wide move waits for the other threads' solves; one that raised must
+    still count as finished, and the error reaches the caller."""
+    import threading
+
+    _, start, search = _generated_search(wide_every=0.2, wide_time=1.0)
+    solve, calls = search._solve, []
+
+    def failing(prepared):  # type: ignore[no-untyped-def]
+        """The first ordinary solve after a wide one fails, late enough that
+        the other thread is by then waiting for it to start a wide move."""
+        calls.append(prepared.mode)
+        if prepared.mode != "wide" and "wide" in calls and "failed" not in calls:
+            calls.append("failed")
+            time.sleep(1.0)
+            raise RuntimeError("solver failed")
+        return solve(prepared)
+
+    search._solve = failing  # type: ignore[method-assign]
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            search.run(start, time.perf_counter() + 20)
+        except RuntimeError as error:
+            raised.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive()  # no thread left waiting for the failed solve
+    assert [str(error) for error in raised] == ["solver failed"]
+
+
+def test_wide_turns_give_each_kind_of_move_time_in_proportion_to_its_gains() -> None:
+    from decimal import Decimal
+
+    from mtosched.model.lns import _WideTurns
+
+    turns = _WideTurns(every=8.0, now=0.0, values=(Decimal(1000),))
+    assert turns.due == 0.0  # the first wide move at once
+    turns.ended("own", 0.0, (Decimal(1000),))  # the first turn: no moves
+    turns.ended("wide", 2.0, (Decimal(800),))  # 100 per second
+    assert turns.rates == {"wide": 100.0}
+    assert turns.due == 2.0 + 8.0  # no own-move rate yet: ``every``
+    turns.ended("own", 10.0, (Decimal(400),))  # 50 per second
+    turns.ended("wide", 14.0, (Decimal(0),))  # 100 per second again
+    assert turns.due == 14.0 + 4.0 * 50 / 100  # as long as the wide move took x 1/2
+    turns.ended("own", 16.0, (Decimal(0),))  # own: (50 + 0) / 2
+    turns.ended("wide", 17.0, (Decimal(0),))  # wide: (100 + 0) / 2
+    assert turns.rates == {"wide": 50.0, "own": 25.0}
+    assert turns.due == 17.0 + 2.0  # 1 x 25 / 50 is below a quarter of ``every``
+    turns.ended("own", 27.0, (Decimal(-1000),))  # own: (25 + 100) / 2
+    turns.ended("wide", 28.0, (Decimal(-1000),))  # wide: 25
+    assert turns.due == 28.0 + 1.0 * 62.5 / 25
+    for moment in range(30, 50, 2):  # wide moves that gain nothing
+        turns.ended("own", float(moment), (Decimal(-1000 - moment),))
+        turns.ended("wide", moment + 1.0, (Decimal(-1000 - moment),))
+    assert turns.due == 49.0 + 32.0  # at most four times ``every``
