@@ -291,25 +291,21 @@ def test_a_failed_solve_stops_the_search_instead_of_leaving_a_thread_waiting() -
 def test_wide_turns_give_each_kind_of_move_time_in_proportion_to_its_gains() -> None:
     from decimal import Decimal
 
+    import pytest
+
     from mtosched.model.lns import _WideTurns
 
     turns = _WideTurns(every=8.0, now=0.0, values=(Decimal(1000),))
-    assert turns.due == 0.0  # the first wide move at once
-    turns.ended("own", 0.0, (Decimal(1000),))  # the first turn: no moves
-    turns.ended("wide", 2.0, (Decimal(800),))  # 100 per second
-    assert turns.rates == {"wide": 100.0}
-    assert turns.due == 2.0 + 8.0  # no own-move rate yet: ``every``
-    turns.ended("own", 10.0, (Decimal(400),))  # 50 per second
-    turns.ended("wide", 14.0, (Decimal(0),))  # 100 per second again
-    assert turns.due == 14.0 + 4.0 * 50 / 100  # as long as the wide move took x 1/2
-    turns.ended("own", 16.0, (Decimal(0),))  # own: (50 + 0) / 2
-    turns.ended("wide", 17.0, (Decimal(0),))  # wide: (100 + 0) / 2
-    assert turns.rates == {"wide": 50.0, "own": 25.0}
-    assert turns.due == 17.0 + 2.0  # 1 x 25 / 50 is below a quarter of ``every``
-    turns.ended("own", 27.0, (Decimal(-1000),))  # own: (25 + 100) / 2
-    turns.ended("wide", 28.0, (Decimal(-1000),))  # wide: 25
-    assert turns.due == 28.0 + 1.0 * 62.5 / 25
-    for moment in range(30, 50, 2):  # wide moves that gain nothing
+    assert turns.due == 8.0  # own moves first
+    turns.ended("own", 8.0, (Decimal(600),))  # 50 per second
+    turns.ended("wide", 10.0, (Decimal(400),))  # 100 per second
+    assert turns.rates == {"own": 50.0, "wide": 100.0}
+    assert turns.due == 10.0 + 2.0  # 2 s x 50 / 100, raised to a quarter of 8 s
+    turns.ended("own", 18.0, (Decimal(0),))  # own: (50 + 50) / 2
+    turns.ended("wide", 26.0, (Decimal(-400),))  # wide: (100 + 50) / 2
+    assert turns.rates == {"own": 50.0, "wide": 75.0}
+    assert turns.due == pytest.approx(26.0 + 8.0 * 50 / 75)
+    for moment in range(30, 70, 2):  # wide moves that gain nothing
         turns.ended("own", float(moment), (Decimal(-1000 - moment),))
         turns.ended("wide", moment + 1.0, (Decimal(-1000 - moment),))
-    assert turns.due == 49.0 + 32.0  # at most four times ``every``
+    assert turns.due == 69.0 + 32.0  # at most four times ``every``

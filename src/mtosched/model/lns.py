@@ -60,9 +60,9 @@ class SearchSettings:
     #: With more than one thread, the threads now and then pause their own
     #: moves for one wide move (see :meth:`_wide_orders`): about
     #: ``wide_operations`` operations in one sub-model, solved for up to
-    #: ``wide_time`` seconds by a CP-SAT worker per thread. The first comes at
-    #: once, the second after ``wide_every`` seconds, later ones as the gains
-    #: say (:class:`_WideTurns`). 0 turns them off.
+    #: ``wide_time`` seconds by a CP-SAT worker per thread. The first comes
+    #: after ``wide_every`` seconds, later ones as the gains say
+    #: (:class:`_WideTurns`). 0 turns them off.
     wide_every: float = 8.0
     wide_time: float = 8.0
     wide_operations: int = 950
@@ -266,19 +266,16 @@ class _WideTurns:
 
     def __init__(self, every: float, now: float, values: Values) -> None:
         self.every = every
-        self.due = now  # the first wide move comes at once
+        self.due = now + every  # own moves first: their early gains are cheap
         self.rates: dict[str, float] = {}
-        #: When the current turn began (None: the first, which has no moves).
-        self.since: float | None = None
-        self.since_value = _first(values)
+        self.since, self.since_value = now, _first(values)  # the current turn's
 
     def ended(self, kind: str, now: float, values: Values) -> None:
         """A turn of ``kind`` ("wide" or "own") ended with ``values``."""
-        if self.since is not None:
-            span = max(now - self.since, 1e-3)
-            rate = (self.since_value - _first(values)) / span
-            earlier = self.rates.get(kind)
-            self.rates[kind] = rate if earlier is None else (earlier + rate) / 2
+        span = max(now - self.since, 1e-3)
+        rate = (self.since_value - _first(values)) / span
+        earlier = self.rates.get(kind)
+        self.rates[kind] = rate if earlier is None else (earlier + rate) / 2
         self.since, self.since_value = now, _first(values)
         if kind == "wide":
             self.due = now + self._own_turn(span)
