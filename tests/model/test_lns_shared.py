@@ -309,3 +309,37 @@ def test_wide_turns_give_each_kind_of_move_time_in_proportion_to_its_gains() -> 
         turns.ended("own", float(moment), (Decimal(-1000 - moment),))
         turns.ended("wide", moment + 1.0, (Decimal(-1000 - moment),))
     assert turns.due == 69.0 + 32.0  # at most four times ``every``
+
+
+def test_a_stop_during_a_wide_move_ends_it_instead_of_waiting_for_its_time() -> None:
+    """Ctrl-C (``stop``) while a wide move has the cores: a waiting thread
+    stops the wide solve, so the search ends in about a second, not 30 s."""
+    import threading
+
+    from mtosched.generate import generate_instance
+
+    instance = generate_instance("ebike", orders=300, seed=2, due_tightness=0.9)
+    data = expand(instance)
+    start = best_construction(data, Objective.weighted_tardiness, time_budget=0.5)
+    search = LargeNeighbourhoodSearch(
+        data,
+        data.schedulable_orders(),
+        [Objective.weighted_tardiness],
+        SearchSettings(workers=1, threads=2, seed=1, wide_every=0.5, wide_time=30),
+        accept=lambda solution: check(instance, solution).ok,
+    )
+    stop = threading.Event()
+    wide_started: list[float] = []
+    solve = search._solve
+
+    def stopped_during_wide_moves(prepared):  # type: ignore[no-untyped-def]
+        if prepared.mode == "wide" and not wide_started:
+            wide_started.append(time.perf_counter())
+            threading.Timer(1.0, stop.set).start()
+        return solve(prepared)
+
+    search._solve = stopped_during_wide_moves  # type: ignore[method-assign]
+    best = search.run(start, time.perf_counter() + 60, stop)
+    assert wide_started
+    assert time.perf_counter() - wide_started[0] < 5
+    assert check(instance, best).ok

@@ -306,6 +306,7 @@ class _State:
         self.stale = 0  # moves in a row without improvement
         self.solving = 0  # sub-models being solved outside the lock
         self.wide_by: int | None = None  # the thread making a wide move
+        self.wide_solver: cp_model.CpSolver | None = None  # solving it
         self.turns = _WideTurns(
             search.settings.wide_every, time.perf_counter(), self.best_values
         )
@@ -427,13 +428,15 @@ class LargeNeighbourhoodSearch:
         (dumped 2,000-order sub-models: the same times with one as with two),
         so two threads of one worker make about twice the moves.
 
-        Large sub-models are the exception: CP-SAT's own neighbourhood search
+        Wide sub-models are the exception: CP-SAT's own neighbourhood search
         inside one needs more than one worker (a 950-operation sub-model of
         the 2,000-order plant at due_tightness 0.7 went from 5,497 to 4,589
         in 30 s with two workers, and stayed at 5,497 with one). So the
         threads take turns with wide moves (``wide_every``): one thread waits
         for the others' moves in flight, solves a wide sub-model with a worker
-        per thread, and the others wait until it is merged.
+        per thread, and the others wait until it is merged. A waiting thread
+        that sees the search end (time, ``stop``, another thread's error)
+        stops the wide solve, so a Ctrl-C is not kept waiting for it.
         """
         state = _State(self, incumbent)
         lock = threading.Condition()
@@ -470,6 +473,8 @@ class LargeNeighbourhoodSearch:
                 or (stop is not None and stop.is_set())
                 or (work_budget is not None and self.work >= work_budget)
             ):
+                if state.wide_solver is not None:  # a Ctrl-C need not wait 8 s
+                    state.wide_solver.stop_search()
                 return False
             if state.wide_by is not None:  # another thread's wide move: wait
                 lock.wait(0.1)
@@ -516,7 +521,7 @@ class LargeNeighbourhoodSearch:
             else:
                 self._take(state, prepared, outcome.changed)
         if prepared.mode == "wide":
-            state.wide_by = None
+            state.wide_by, state.wide_solver = None, None
             state.turns.ended("wide", time.perf_counter(), state.working_values)
 
     def _prepare_wide(
@@ -552,6 +557,7 @@ class LargeNeighbourhoodSearch:
         prepared = self._prepare(state.index, freed, budget)
         prepared.mode = "wide"
         prepared.solver.parameters.num_workers = settings.workers * settings.threads
+        state.wide_solver = prepared.solver
         return prepared
 
     def _kick_working(self, state: _State, budget: float) -> None:
