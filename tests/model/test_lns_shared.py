@@ -146,10 +146,13 @@ def test_orders_late_whatever_happens_are_not_aimed_at() -> None:
     assert search._late_orders(_Index(data, Solution([_at("C", 12)]))) == [(2.0, "C")]
 
 
-def _generated_search(**settings):  # type: ignore[no-untyped-def]
+def _generated_search(orders=80, seed=4, tightness=0.7, **settings):  # type: ignore[no-untyped-def]
+    """A two-thread search over a generated plant, checker as acceptance."""
     from mtosched.generate import generate_instance
 
-    instance = generate_instance("ebike", orders=80, seed=4, due_tightness=0.7)
+    instance = generate_instance(
+        "ebike", orders=orders, seed=seed, due_tightness=tightness
+    )
     data = expand(instance)
     start = best_construction(data, Objective.weighted_tardiness, time_budget=0.5)
     search = LargeNeighbourhoodSearch(
@@ -316,17 +319,8 @@ def test_a_stop_during_a_wide_move_ends_it_instead_of_waiting_for_its_time() -> 
     stops the wide solve, so the search ends in about a second, not 30 s."""
     import threading
 
-    from mtosched.generate import generate_instance
-
-    instance = generate_instance("ebike", orders=300, seed=2, due_tightness=0.9)
-    data = expand(instance)
-    start = best_construction(data, Objective.weighted_tardiness, time_budget=0.5)
-    search = LargeNeighbourhoodSearch(
-        data,
-        data.schedulable_orders(),
-        [Objective.weighted_tardiness],
-        SearchSettings(workers=1, threads=2, seed=1, wide_every=0.5, wide_time=30),
-        accept=lambda solution: check(instance, solution).ok,
+    instance, start, search = _generated_search(
+        orders=300, seed=2, tightness=0.9, wide_every=0.5, wide_time=30
     )
     stop = threading.Event()
     wide_started: list[float] = []
