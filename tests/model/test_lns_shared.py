@@ -1,5 +1,6 @@
 """Threads sharing one search: a sub-solution built on a schedule that moved
-meanwhile is merged only if it still fits; late-order moves free the blockers.
+meanwhile is merged only if it still fits; late-order moves free the blockers;
+wide moves take turns with the threads' own moves and have every core.
 
 The hand-made plant: one machine M1, orders of one 5-unit step each, every
 step using one BOLT (2 on hand, 1 more arriving at 25).
