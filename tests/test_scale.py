@@ -52,3 +52,19 @@ def test_short_time_limit_still_returns_the_heuristic_schedule() -> None:
     report = _solve_and_check(instance, time_limit=3)
     assert report.orders == report.scheduled_orders == 300
     assert report.unschedulable_orders == 0
+
+
+def test_a_tight_plant_gets_wide_moves_and_a_checker_clean_schedule() -> None:
+    """500 orders (about 2,500 operations) with tight due dates: the search's
+    threads share one schedule and take turns with wide moves (the first
+    after 8 s of their own moves); what comes back passes the checker."""
+    import re
+
+    instance = generate_instance("ebike", orders=500, seed=3, due_tightness=0.9)
+    result = solve(instance, SolverParams(time_limit=15, workers=2, seed=0))
+    assert result.solution is not None
+    report = check(instance, result.solution, _reported(result))
+    assert report.ok, [str(v) for v in report.violations[:10]]
+    assert report.objective(result.objective[0]) == result.objective_value
+    wide = [int(m) for line in result.log for m in re.findall(r"(\d+) wide", line)]
+    assert wide and wide[0] >= 1, result.log
