@@ -466,13 +466,17 @@ class LargeNeighbourhoodSearch:
         finished: threading.Event,
     ) -> bool:
         """One move of one thread (or a kick); False once the search is over."""
-        with lock:
-            if (
+
+        def over() -> bool:
+            return (
                 finished.is_set()
                 or time.perf_counter() >= deadline - 0.05
                 or (stop is not None and stop.is_set())
                 or (work_budget is not None and self.work >= work_budget)
-            ):
+            )
+
+        with lock:
+            if over():
                 if state.wide_solver is not None:  # a Ctrl-C need not wait 8 s
                     state.wide_solver.stop_search()
                 return False
@@ -487,8 +491,10 @@ class LargeNeighbourhoodSearch:
             if state.stale >= self.settings.patience:
                 self._kick_working(state, budget)
                 return True
-            prepared = self._prepare_wide(state, lock, deadline)
+            prepared = self._prepare_wide(state, lock, deadline, over)
             if prepared is None:
+                if over():  # (while it waited for the moves in flight)
+                    return False
                 self.stats.iterations += 1
                 freed = self.choose(state.index, state.working)
                 if not freed:
@@ -525,7 +531,11 @@ class LargeNeighbourhoodSearch:
             state.turns.ended("wide", time.perf_counter(), state.working_values)
 
     def _prepare_wide(
-        self, state: _State, lock: threading.Condition, deadline: float
+        self,
+        state: _State,
+        lock: threading.Condition,
+        deadline: float,
+        over: Callable[[], bool],
     ) -> _Prepared | None:
         """A wide move's sub-model, if one is due (called under the lock).
 
@@ -547,13 +557,18 @@ class LargeNeighbourhoodSearch:
         state.wide_by = threading.get_ident()
         lock.wait_for(lambda: state.solving == 0)
         state.turns.ended("own", time.perf_counter(), state.working_values)
-        freed = self._wide_orders(state.index, self._late_orders(state.index))
+        freed = (
+            []
+            if over()
+            else self._wide_orders(state.index, self._late_orders(state.index))
+        )
         if not freed:
             state.wide_by = None
             state.turns.ended("wide", time.perf_counter(), state.working_values)
             return None
         self.stats.wide += 1
         self.mode = "window"
+        budget = min(budget, deadline - time.perf_counter() - 0.05)  # after the wait
         prepared = self._prepare(state.index, freed, budget)
         prepared.mode = "wide"
         prepared.solver.parameters.num_workers = settings.workers * settings.threads
