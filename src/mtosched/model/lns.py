@@ -16,6 +16,7 @@ those that time out shrink.
 from __future__ import annotations
 
 import bisect
+import itertools
 import random
 import threading
 import time
@@ -290,7 +291,7 @@ class _WideTurns:
 
 
 def _first(values: Values) -> float:
-    return float(values[0]) if values else 0.0
+    return float(values[0])
 
 
 class _State:
@@ -305,7 +306,7 @@ class _State:
         self.last_check = time.perf_counter()
         self.stale = 0  # moves in a row without improvement
         self.solving = 0  # sub-models being solved outside the lock
-        self.wide_by: int | None = None  # the thread making a wide move
+        self.wide = False  # a wide move is waiting to start or being solved
         self.wide_solver: cp_model.CpSolver | None = None  # solving it
         self.turns = _WideTurns(
             search.settings.wide_every, time.perf_counter(), self.best_values
@@ -480,7 +481,7 @@ class LargeNeighbourhoodSearch:
                 if state.wide_solver is not None:  # a Ctrl-C need not wait 8 s
                     state.wide_solver.stop_search()
                 return False
-            if state.wide_by is not None:  # another thread's wide move: wait
+            if state.wide:  # another thread's wide move: wait
                 lock.wait(0.1)
                 return True
             budget = min(self.settings.sub_time, max(0.05, 4 * self.typical))
@@ -527,8 +528,12 @@ class LargeNeighbourhoodSearch:
             else:
                 self._take(state, prepared, outcome.changed)
         if prepared.mode == "wide":
-            state.wide_by, state.wide_solver = None, None
-            state.turns.ended("wide", time.perf_counter(), state.working_values)
+            self._end_wide(state)
+
+    def _end_wide(self, state: _State) -> None:
+        """The wide move is over (merged, or nothing to free): own moves again."""
+        state.wide, state.wide_solver = False, None
+        state.turns.ended("wide", time.perf_counter(), state.working_values)
 
     def _prepare_wide(
         self,
@@ -554,7 +559,7 @@ class LargeNeighbourhoodSearch:
             or budget < 1.0
         ):
             return None
-        state.wide_by = threading.get_ident()
+        state.wide = True
         lock.wait_for(lambda: state.solving == 0)
         state.turns.ended("own", time.perf_counter(), state.working_values)
         freed = (
@@ -563,15 +568,18 @@ class LargeNeighbourhoodSearch:
             else self._wide_orders(state.index, self._late_orders(state.index))
         )
         if not freed:
-            state.wide_by = None
-            state.turns.ended("wide", time.perf_counter(), state.working_values)
+            self._end_wide(state)
             return None
         self.stats.wide += 1
-        self.mode = "window"
+        self.mode = "window"  # the sub-model's window and sequenced orders
         budget = min(budget, deadline - time.perf_counter() - 0.05)  # after the wait
-        prepared = self._prepare(state.index, freed, budget)
-        prepared.mode = "wide"
-        prepared.solver.parameters.num_workers = settings.workers * settings.threads
+        prepared = self._prepare(
+            state.index,
+            freed,
+            budget,
+            kind="wide",
+            workers=settings.workers * settings.threads,
+        )
         state.wide_solver = prepared.solver
         return prepared
 
@@ -778,9 +786,7 @@ class LargeNeighbourhoodSearch:
     def _around_late(self, index: _Index, late: list[tuple[float, str]]) -> list[str]:
         if not late:
             return []
-        weights = [weight for weight, _ in late]
-        order_id = self.rng.choices([o for _, o in late], weights)[0]
-        order = self.orders[order_id]
+        order = self.orders[self._draw_late(late)]
         ops = [i for i in order.operations if i in index.placement]
         begin = min(index.placement[i].start for i in ops)
         end = index.placement[order.final_operation].end
@@ -848,29 +854,29 @@ class LargeNeighbourhoodSearch:
         """
         if not index.starts:
             return []
-        chosen: dict[str, None] = {}
-        count = 0
+        first: list[int] = []
         if late:
-            order_id = self.rng.choices([o for _, o in late], [w for w, _ in late])[0]
-            order = self.orders[order_id]
-            chosen[order_id] = None
-            count = len(order.operations)
+            order = self.orders[self._draw_late(late)]
+            first = [order.final_operation]
             end = index.placement[order.final_operation].end
             position = bisect.bisect_left(index.starts, (end, -1))
         else:
             position = self.rng.randrange(len(index.starts)) + 1
+        starts = index.starts  # walked back from the position, not copied
+        before = (starts[p][1] for p in range(position - 1, -1, -1))
         size = min(self.settings.wide_operations, len(index.placement) // 2)
-        while position > 0 and count < size:
-            position -= 1
-            order_id = self.data.operations[index.starts[position][1]].order_id
-            if order_id in chosen or order_id not in self.orders:
-                continue
-            chosen[order_id] = None
-            count += len(self.orders[order_id].operations)
-        return list(chosen)
+        return self._orders_of(itertools.chain(first, before), size)
 
-    def _orders_of(self, operations: Iterable[int]) -> list[str]:
-        """The orders of ``operations``, in order, until the size is reached."""
+    def _draw_late(self, late: list[tuple[float, str]]) -> str:
+        """A late order, drawn with probability in proportion to its weight."""
+        return self.rng.choices([o for _, o in late], [w for w, _ in late])[0]
+
+    def _orders_of(
+        self, operations: Iterable[int], size: int | None = None
+    ) -> list[str]:
+        """The orders of ``operations``, in order, until ``size`` operations
+        (the current move's size by default)."""
+        size = self.size if size is None else size
         chosen: dict[str, None] = {}
         count = 0
         for op_index in operations:
@@ -879,7 +885,7 @@ class LargeNeighbourhoodSearch:
                 continue
             chosen[order_id] = None
             count += len(self.orders[order_id].operations)
-            if count >= self.size:
+            if count >= size:
                 break
         return list(chosen)
 
@@ -902,8 +908,19 @@ class LargeNeighbourhoodSearch:
             return None
         return self._merge(incumbent, outcome.changed), outcome.changed
 
-    def _prepare(self, index: _Index, freed: list[str], budget: float) -> _Prepared:
-        """The sub-model of ``freed`` orders, hinted with where they are now."""
+    def _prepare(
+        self,
+        index: _Index,
+        freed: list[str],
+        budget: float,
+        kind: str | None = None,
+        workers: int | None = None,
+    ) -> _Prepared:
+        """The sub-model of ``freed`` orders, hinted with where they are now.
+
+        ``kind`` names the move (the current mode by default) and ``workers``
+        the CP-SAT workers (the settings' by default).
+        """
         orders, fixed = self._sub_problem(index, freed)
         built = ScheduleModel(self.data, orders, fixed)
         terms = [built.term(objective) for objective in self.objectives]
@@ -917,8 +934,8 @@ class LargeNeighbourhoodSearch:
         return _Prepared(
             built,
             [term.expression for term in terms],
-            self._solver(budget),
-            self.mode,
+            self._solver(budget, workers),
+            kind or self.mode,
             budget,
             index,
             index.version,
@@ -952,10 +969,10 @@ class LargeNeighbourhoodSearch:
         if prepared.mode != "wide":  # wide moves keep their size
             self._adapt(prepared.mode, outcome.optimal, outcome.used, prepared.budget)
 
-    def _solver(self, budget: float) -> cp_model.CpSolver:
+    def _solver(self, budget: float, workers: int | None = None) -> cp_model.CpSolver:
         solver = cp_model.CpSolver()
         parameters = solver.parameters
-        parameters.num_workers = self.settings.workers
+        parameters.num_workers = workers or self.settings.workers
         # A sub-model is small and starts from a complete hint; most are solved
         # to optimality in under a second, and there the linear relaxation,
         # probing and symmetry detection cost more than they prune. Without
